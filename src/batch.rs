@@ -1,0 +1,133 @@
+//! Batch scoring: read comments in chunks, score each chunk on every worker thread, write the
+//! results in input order. Memory stays bounded by the model plus one chunk.
+
+use crate::error::{Error, Result};
+use crate::io::{CommentStream, ScoreSink};
+use crate::model::{Model, ScoreScratch};
+use crate::moderate::Decision;
+use rayon::prelude::*;
+use std::sync::Mutex;
+
+/// Settings of a batch run.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Tokens per flagged label in explanations; 0 for none.
+    pub explain_top: usize,
+    /// Comments per chunk.
+    pub chunk_size: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            explain_top: 0,
+            chunk_size: 4096,
+        }
+    }
+}
+
+/// Counts of a batch run; `read == scored + errors` always.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub read: u64,
+    pub scored: u64,
+    pub errors: u64,
+    pub allow: u64,
+    pub review: u64,
+    pub block: u64,
+}
+
+/// One scratch per worker thread, reused across chunks.
+struct ScratchPool(Vec<Mutex<ScoreScratch>>);
+
+impl ScratchPool {
+    fn new() -> Self {
+        let n = rayon::current_num_threads() + 1;
+        ScratchPool((0..n).map(|_| Mutex::new(ScoreScratch::default())).collect())
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut ScoreScratch) -> T) -> T {
+        let slot = rayon::current_thread_index().map_or(self.0.len() - 1, |i| i % self.0.len());
+        let mut guard = match self.0[slot].lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+}
+
+/// Calibrated probabilities of every label for each text, computed in parallel, in order.
+pub fn probabilities_of<S: AsRef<str> + Sync>(model: &Model, texts: &[S]) -> Vec<Vec<f32>> {
+    let pool = ScratchPool::new();
+    texts
+        .par_iter()
+        .map(|t| {
+            pool.with(|scratch| {
+                let mut p = Vec::with_capacity(model.labels().len());
+                model.probabilities(t.as_ref(), scratch, &mut p);
+                p
+            })
+        })
+        .collect()
+}
+
+/// Scores every comment of `stream` into `sink`. Row errors go to `on_row_error` and the run
+/// goes on; an error that makes the input unreadable ends the run.
+pub fn score_stream(
+    model: &Model,
+    mut stream: CommentStream,
+    sink: &mut dyn ScoreSink,
+    on_row_error: &mut dyn FnMut(&Error),
+    options: &BatchOptions,
+) -> Result<BatchSummary> {
+    let pool = ScratchPool::new();
+    let mut summary = BatchSummary::default();
+    let chunk_size = options.chunk_size.max(1);
+    let mut chunk = Vec::with_capacity(chunk_size);
+    loop {
+        chunk.clear();
+        for item in stream.by_ref() {
+            let fatal = matches!(&item, Err(e) if !e.is_row_error());
+            chunk.push(item);
+            if fatal || chunk.len() >= chunk_size {
+                break;
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let scored: Vec<Option<crate::model::Scored>> = chunk
+            .par_iter()
+            .map(|item| {
+                item.as_ref().ok().map(|c| {
+                    pool.with(|scratch| model.score(&c.text, scratch, options.explain_top))
+                })
+            })
+            .collect();
+        for (item, result) in chunk.drain(..).zip(scored) {
+            summary.read += 1;
+            match (item, result) {
+                (Ok(comment), Some(s)) => {
+                    match s.verdict.decision {
+                        Decision::Allow => summary.allow += 1,
+                        Decision::Review => summary.review += 1,
+                        Decision::Block => summary.block += 1,
+                    }
+                    sink.write(&comment.id, &s)?;
+                    summary.scored += 1;
+                }
+                (Err(e), _) if e.is_row_error() => {
+                    summary.errors += 1;
+                    on_row_error(&e);
+                }
+                (Err(e), _) => {
+                    sink.finish()?;
+                    return Err(e);
+                }
+                (Ok(_), None) => unreachable!("every comment is scored"),
+            }
+        }
+    }
+    sink.finish()?;
+    Ok(summary)
+}

@@ -1,0 +1,103 @@
+//! `moderato eval`: how good a model is on labelled files.
+
+use super::{load_model, set_threads, Outcome};
+use anyhow::{bail, Result};
+use clap::Args;
+use moderato::eval::{evaluate, LabelMetrics};
+use moderato::io::labelled::read_labelled;
+use moderato::io::LabelledSpec;
+use moderato::batch::probabilities_of;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Model file (default: models/default.model).
+    #[arg(long, short = 'm')]
+    model: Option<PathBuf>,
+    /// Labelled CSV file, optionally `file.csv:label=column,...`.
+    #[arg(long = "input", short = 'i', required = true, value_name = "FILE[:LABEL=COLUMN,...]")]
+    input: String,
+    /// Column holding the text.
+    #[arg(long)]
+    text_column: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    model: String,
+    input: &'a str,
+    rows: usize,
+    rejected_rows: usize,
+    mean_roc_auc: Option<f64>,
+    scoring_seconds: f64,
+    labels: Vec<LabelMetrics>,
+}
+
+pub fn run(args: EvalArgs) -> Result<Outcome> {
+    set_threads(args.threads)?;
+    let (model, model_path) = load_model(args.model.as_deref())?;
+    let spec = LabelledSpec::parse(&args.input)?;
+    let names: Vec<String> = model.label_names().into_iter().map(String::from).collect();
+    let file = read_labelled(&spec, args.text_column.as_deref(), Some(&names))?;
+    if file.columns.is_empty() {
+        bail!(
+            "{} has none of the model's labels ({}); map a column with {}:LABEL=COLUMN",
+            spec.path,
+            names.join(", "),
+            spec.path
+        );
+    }
+    for r in file.rejected.iter().take(5) {
+        eprintln!("moderato: {}:{}: {}", spec.path, r.line, r.reason);
+    }
+    let start = Instant::now();
+    let probs = probabilities_of(&model, &file.texts);
+    let scoring_seconds = start.elapsed().as_secs_f64();
+    let mut labels = Vec::new();
+    for col in &file.columns {
+        let li = model.label_index(&col.label).expect("columns are model labels");
+        let (mut scores, mut truth) = (Vec::new(), Vec::new());
+        for (p, v) in probs.iter().zip(&col.values) {
+            if let Some(t) = v {
+                scores.push(p[li]);
+                truth.push(*t);
+            }
+        }
+        labels.push(evaluate(&col.label, &scores, &truth, model.labels()[li].thresholds.flag));
+    }
+    let aucs: Vec<f64> = labels.iter().filter_map(|m| m.roc_auc).collect();
+    let report = Report {
+        model: model_path.display().to_string(),
+        input: &spec.path,
+        rows: file.texts.len(),
+        rejected_rows: file.rejected.len(),
+        mean_roc_auc: (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64),
+        scoring_seconds,
+        labels,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(Outcome::Done);
+    }
+    let f = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.4}"));
+    println!("model {} on {} ({} rows)", report.model, report.input, report.rows);
+    println!("| label | rows | positives | ROC AUC | PR AUC | threshold | precision | recall | F1 | TP | FP | FN | TN |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for m in &report.labels {
+        let c = m.confusion;
+        println!(
+            "| {} | {} | {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.4} | {} | {} | {} | {} |",
+            m.label, m.rows, m.positives, f(m.roc_auc), f(m.pr_auc), m.threshold, m.precision, m.recall, m.f1,
+            c.true_positives, c.false_positives, c.false_negatives, c.true_negatives
+        );
+    }
+    println!("mean ROC AUC {}", f(report.mean_roc_auc));
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,219 @@
+//! `moderato train`: labelled CSV files in, model file and card out.
+
+use super::{set_threads, Outcome};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use moderato::features::VocabularyConfig;
+use moderato::io::{LabelledSpec, TrainingSet};
+use moderato::learn::{ClassWeight, LogisticRegression};
+use moderato::model::file;
+use moderato::text::{AnalyzerConfig, Language};
+use moderato::train::{train, NbBlend, Progress, TrainOptions};
+use linfa::ParamGuard;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// Labelled CSV file, optionally with label mappings: `file.csv` or
+    /// `file.csv:offensive=abusive,hate=hs` (model label = column). Repeat for several files.
+    #[arg(long = "input", short = 'i', required = true, value_name = "FILE[:LABEL=COLUMN,...]")]
+    inputs: Vec<String>,
+    /// Where to write the model; the card goes beside it as `<name>.card.md`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: PathBuf,
+    /// Column holding the text (default: text, comment_text, comment, content, message, body).
+    #[arg(long)]
+    text_column: Option<String>,
+    /// Labels to learn, comma-separated (default: every 0/1, true/false or yes/no column).
+    #[arg(long, value_delimiter = ',')]
+    labels: Option<Vec<String>>,
+    /// Stemming language (any of the 18 Snowball languages, by name or ISO code).
+    #[arg(long, default_value = "english")]
+    language: Language,
+    /// Do not stem words.
+    #[arg(long)]
+    no_stem: bool,
+    /// Longest word n-gram (1-3).
+    #[arg(long, default_value_t = 2)]
+    word_ngrams: u8,
+    /// Character n-gram range within words, as MIN-MAX, or 0 to disable.
+    #[arg(long, default_value = "2-5")]
+    char_ngrams: String,
+    /// Minimum number of comments a feature must occur in.
+    #[arg(long, default_value_t = 2)]
+    min_df: u32,
+    /// Maximum number of word features.
+    #[arg(long, default_value_t = 200_000)]
+    max_word_features: u32,
+    /// Maximum number of character n-gram features.
+    #[arg(long, default_value_t = 200_000)]
+    max_char_features: u32,
+    /// Inverse regularisation strength of the logistic regression.
+    #[arg(long, default_value_t = 4.0)]
+    c: f64,
+    /// Stopping tolerance of the solver (largest dual gradient).
+    #[arg(long, default_value_t = 0.01)]
+    tolerance: f64,
+    /// Blend in a logistic regression on naive-Bayes-scaled features: auto (weight chosen per
+    /// label on the held-out rows), off, or a fixed weight in [0, 1].
+    #[arg(long, default_value = "auto", value_parser = parse_nb_blend)]
+    nb_blend: NbBlend,
+    /// Class weighting: balanced or none.
+    #[arg(long, default_value = "balanced", value_parser = parse_class_weight)]
+    class_weight: ClassWeight,
+    /// Share of rows held out for calibration and thresholds.
+    #[arg(long, default_value_t = 0.1)]
+    validation: f64,
+    /// Held-out precision the block threshold must reach.
+    #[arg(long, default_value_t = 0.9)]
+    block_precision: f64,
+    /// A note on the data for the model card (source, licence); repeatable.
+    #[arg(long = "data-note")]
+    data_notes: Vec<String>,
+    /// Seed for the hold-out split and the solver's row order.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
+    match s {
+        "balanced" => Ok(ClassWeight::Balanced),
+        "none" => Ok(ClassWeight::None),
+        _ => Err(format!("'{s}' is not balanced or none")),
+    }
+}
+
+fn parse_nb_blend(s: &str) -> Result<NbBlend, String> {
+    match s {
+        "auto" => Ok(NbBlend::Auto),
+        "off" => Ok(NbBlend::Off),
+        _ => match s.parse::<f32>() {
+            Ok(b) if (0.0..=1.0).contains(&b) => Ok(NbBlend::Fixed(b)),
+            _ => Err(format!("'{s}' is not auto, off or a weight in [0, 1]")),
+        },
+    }
+}
+
+fn parse_range(s: &str) -> Result<(u8, u8)> {
+    if s.trim() == "0" {
+        return Ok((0, 0));
+    }
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let lo: u8 = a.trim().parse().with_context(|| format!("bad n-gram range '{s}'"))?;
+    let hi: u8 = b.trim().parse().with_context(|| format!("bad n-gram range '{s}'"))?;
+    Ok((lo, hi))
+}
+
+/// The card's path for a model path: `models/x.model` → `models/x.card.md`.
+pub fn card_path(model: &Path) -> PathBuf {
+    model.with_extension("card.md")
+}
+
+struct Spinner(ProgressBar, Instant);
+
+impl Progress for Spinner {
+    fn stage(&self, name: &str) {
+        self.0.set_message(format!("{name} ({:.1} s)", self.1.elapsed().as_secs_f64()));
+    }
+}
+
+pub fn run(args: TrainArgs) -> Result<Outcome> {
+    set_threads(args.threads)?;
+    let start = Instant::now();
+    let (char_min, char_max) = parse_range(&args.char_ngrams)?;
+    let learner = LogisticRegression::params()
+        .c(args.c)
+        .tolerance(args.tolerance)
+        .class_weight(args.class_weight)
+        .seed(args.seed)
+        .check()?;
+    let options = TrainOptions {
+        analyzer: AnalyzerConfig {
+            language: args.language,
+            stem: !args.no_stem,
+            word_ngram_max: args.word_ngrams,
+            char_ngram_min: char_min,
+            char_ngram_max: char_max,
+            ..AnalyzerConfig::default()
+        },
+        vocabulary: VocabularyConfig {
+            min_df: args.min_df,
+            max_word_features: args.max_word_features,
+            max_char_features: args.max_char_features,
+        },
+        learner,
+        validation_fraction: args.validation,
+        block_precision: args.block_precision,
+        data_notes: args.data_notes.clone(),
+        nb_blend: args.nb_blend,
+    };
+    if !(0.0..=1.0).contains(&args.block_precision) {
+        bail!("--block-precision must be between 0 and 1");
+    }
+    let specs = args
+        .inputs
+        .iter()
+        .map(|s| LabelledSpec::parse(s))
+        .collect::<moderato::Result<Vec<_>>>()?;
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(ProgressStyle::with_template("{spinner} training: {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    let progress = Spinner(spinner, start);
+    progress.stage("reading input");
+    let set = TrainingSet::read(&specs, args.text_column.as_deref(), args.labels.as_deref())?;
+    if !set.rejected.is_empty() && !args.quiet {
+        let first: Vec<String> = set
+            .rejected
+            .iter()
+            .take(5)
+            .map(|(p, r)| format!("{p}:{}: {}", r.line, r.reason))
+            .collect();
+        eprintln!(
+            "moderato: refused {} rows that cannot be used; first ones:\n  {}",
+            set.rejected.len(),
+            first.join("\n  ")
+        );
+    }
+    let model = train(&set, &options, &progress)?;
+    progress.stage("writing model");
+    file::save(&model, &args.output)?;
+    let card = card_path(&args.output);
+    let markdown = model.card().to_markdown(&args.output.display().to_string());
+    file::write_atomically(&card, markdown.as_bytes())?;
+    progress.0.finish_and_clear();
+    if !args.quiet {
+        eprintln!(
+            "moderato: trained {} label(s) on {} rows in {:.2} s; model {}, card {}",
+            model.labels().len(),
+            set.texts.len(),
+            start.elapsed().as_secs_f64(),
+            args.output.display(),
+            card.display()
+        );
+        for l in &model.card().labels {
+            let auc = l
+                .validation
+                .as_ref()
+                .and_then(|v| v.roc_auc)
+                .map_or("–".to_string(), |a| format!("{a:.4}"));
+            eprintln!(
+                "  {}: {} rows, {} positive, held-out ROC AUC {}, flag at {:.3}, block at {}",
+                l.name,
+                l.rows,
+                l.positives,
+                auc,
+                l.flag_threshold,
+                l.block_threshold.map_or("never".into(), |b| format!("{b:.3}"))
+            );
+        }
+    }
+    Ok(Outcome::Done)
+}

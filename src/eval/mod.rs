@@ -1,0 +1,6 @@
+//! Evaluation: metrics and hold-out splits.
+
+pub mod metrics;
+pub mod split;
+
+pub use metrics::{evaluate, Confusion, LabelMetrics};

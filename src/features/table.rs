@@ -1,0 +1,82 @@
+//! A compact open-addressing hash table from 64-bit feature keys to feature indices.
+//!
+//! Keys are already well-mixed hashes, so the table uses their low bits directly: one probe in
+//! the common case and no per-lookup hashing, which keeps the scoring loop fast.
+
+const EMPTY: u32 = u32::MAX;
+
+/// Maps feature keys to dense feature indices.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureTable {
+    /// Key and value side by side, so that a probe touches one cache line.
+    slots: Vec<(u64, u32)>,
+    mask: usize,
+}
+
+impl FeatureTable {
+    /// Builds the table so that `keys[i]` maps to `i`. Later duplicates are ignored.
+    pub fn from_keys(keys: &[u64]) -> Self {
+        let capacity = (keys.len() * 2).next_power_of_two().max(16);
+        let mut table = FeatureTable {
+            slots: vec![(0, EMPTY); capacity],
+            mask: capacity - 1,
+        };
+        for (index, &key) in keys.iter().enumerate() {
+            table.insert(key, index as u32);
+        }
+        table
+    }
+
+    fn insert(&mut self, key: u64, value: u32) {
+        let mut slot = (key as usize) & self.mask;
+        loop {
+            let (k, v) = self.slots[slot];
+            if v == EMPTY {
+                self.slots[slot] = (key, value);
+                return;
+            }
+            if k == key {
+                return;
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+
+    /// The index of `key`, if it is in the table.
+    #[inline]
+    pub fn get(&self, key: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mut slot = (key as usize) & self.mask;
+        loop {
+            let (k, value) = self.slots[slot];
+            if value == EMPTY {
+                return None;
+            }
+            if k == key {
+                return Some(value);
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_key_and_rejects_others() {
+        let keys: Vec<u64> = (0..1000u64).map(|k| k.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+        let table = FeatureTable::from_keys(&keys);
+        for (i, &k) in keys.iter().enumerate() {
+            assert_eq!(table.get(k), Some(i as u32));
+        }
+        assert_eq!(table.get(12345), None);
+        // Colliding low bits still resolve.
+        let table = FeatureTable::from_keys(&[16, 32, 48]);
+        assert_eq!(table.get(48), Some(2));
+        assert_eq!(table.get(64), None);
+    }
+}

@@ -1,0 +1,12 @@
+//! The comment record that flows from readers to the scorer.
+
+/// One comment to score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// The input's own id, or the comment's line or row number when it has none.
+    pub id: String,
+    /// The comment text as read.
+    pub text: String,
+    /// Line in the input file where the comment starts (1-based).
+    pub line: u64,
+}

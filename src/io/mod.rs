@@ -1,0 +1,13 @@
+//! Input and output: comment readers, labelled training files, score writers.
+
+pub mod comment;
+pub mod format;
+pub mod labelled;
+pub mod output;
+pub mod readers;
+
+pub use comment::Comment;
+pub use format::InputFormat;
+pub use labelled::{LabelledSpec, TrainingSet};
+pub use output::{CsvSink, JsonlSink, OutputFormat, ScoreSink};
+pub use readers::{open_comments, CommentStream, InputSpec};

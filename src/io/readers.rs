@@ -1,0 +1,423 @@
+//! Readers that turn CSV, TSV, JSON Lines and plain-text inputs into a stream of comments.
+//!
+//! A file that cannot be read at all is an error at open time; a row that cannot be used is a
+//! row error in the stream (naming file and line), and reading goes on.
+
+use super::comment::Comment;
+use super::format::{resolve, InputFormat, TEXT_COLUMNS};
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// A stream of comments or row errors, in input order.
+pub type CommentStream = Box<dyn Iterator<Item = Result<Comment>> + Send>;
+
+/// What to read and how.
+#[derive(Debug, Clone, Default)]
+pub struct InputSpec {
+    /// File path, or `-` for standard input.
+    pub path: String,
+    /// Format; detected from the extension or content when `None`.
+    pub format: Option<InputFormat>,
+    /// Column (CSV/TSV) or field (JSON Lines) holding the text; detected when `None`.
+    pub text_column: Option<String>,
+    /// Column or field holding the id; `id` when `None`.
+    pub id_column: Option<String>,
+}
+
+impl InputSpec {
+    /// The path as shown in messages (`<stdin>` for `-`).
+    pub fn display_path(&self) -> PathBuf {
+        if self.path == "-" {
+            PathBuf::from("<stdin>")
+        } else {
+            PathBuf::from(&self.path)
+        }
+    }
+}
+
+/// Opens a byte source: a file, or standard input for `-`.
+pub fn open_source(path: &str) -> Result<Box<dyn BufRead + Send>> {
+    if path == "-" {
+        return Ok(Box::new(BufReader::with_capacity(1 << 18, std::io::stdin())));
+    }
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        return Err(Error::input(path, "is a directory, not a file"));
+    }
+    Ok(Box::new(BufReader::with_capacity(1 << 18, file)))
+}
+
+/// Opens an input as a stream of comments.
+pub fn open_comments(spec: &InputSpec) -> Result<CommentStream> {
+    let path = spec.display_path();
+    let mut source = open_source(&spec.path)?;
+    let head = source.fill_buf().map_err(|e| Error::io(&path, e))?.to_vec();
+    let format = resolve(spec.format, Path::new(&spec.path), &head).map_err(|e| match e {
+        Error::Input { message, .. } => Error::input(&path, message),
+        other => other,
+    })?;
+    match format {
+        InputFormat::Csv | InputFormat::Tsv => {
+            let delimiter = if format == InputFormat::Tsv { b'\t' } else { b',' };
+            Ok(Box::new(CsvComments::new(source, path, delimiter, spec)?))
+        }
+        InputFormat::Jsonl => Ok(Box::new(JsonlComments::new(source, path, spec))),
+        InputFormat::Text => Ok(Box::new(TextComments::new(source, path))),
+    }
+}
+
+/// Finds the text column among `headers`: the named one, or the first recognised name.
+pub fn find_text_column(headers: &[String], explicit: Option<&str>, path: &Path) -> Result<usize> {
+    let lower: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    if let Some(name) = explicit {
+        let want = name.trim().to_lowercase();
+        return lower.iter().position(|h| *h == want).ok_or_else(|| {
+            Error::input(
+                path,
+                format!("no column named '{name}'; columns are: {}", headers.join(", ")),
+            )
+        });
+    }
+    TEXT_COLUMNS
+        .iter()
+        .find_map(|c| lower.iter().position(|h| h == c))
+        .ok_or_else(|| {
+            Error::input(
+                path,
+                format!(
+                    "no text column found (looked for {}); columns are: {}; choose one with --text-column",
+                    TEXT_COLUMNS.join(", "),
+                    headers.join(", ")
+                ),
+            )
+        })
+}
+
+/// Finds the id column: the named one (which must exist) or `id` if present.
+pub fn find_id_column(headers: &[String], explicit: Option<&str>, path: &Path) -> Result<Option<usize>> {
+    let lower: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    match explicit {
+        Some(name) => {
+            let want = name.trim().to_lowercase();
+            lower
+                .iter()
+                .position(|h| *h == want)
+                .map(Some)
+                .ok_or_else(|| Error::input(path, format!("no id column named '{name}'")))
+        }
+        None => Ok(lower.iter().position(|h| h == "id")),
+    }
+}
+
+/// Reads the header row of a CSV reader, without a byte-order mark.
+pub fn read_headers<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result<Vec<String>> {
+    let headers = reader
+        .byte_headers()
+        .map_err(|e| Error::input(path, format!("cannot read the header row: {e}")))?
+        .clone();
+    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+        return Err(Error::input(path, "empty file: no header row"));
+    }
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let h = if i == 0 { h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h) } else { h };
+            String::from_utf8(h.to_vec())
+                .map_err(|_| Error::input(path, "header row is not valid UTF-8"))
+        })
+        .collect()
+}
+
+/// Comments from CSV or TSV with a header row.
+pub struct CsvComments<R: Read> {
+    reader: csv::Reader<R>,
+    path: PathBuf,
+    text: usize,
+    id: Option<usize>,
+    columns: usize,
+    record: csv::ByteRecord,
+    row: u64,
+    done: bool,
+}
+
+impl<R: Read> CsvComments<R> {
+    fn new(source: R, path: PathBuf, delimiter: u8, spec: &InputSpec) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(source);
+        let headers = read_headers(&mut reader, &path)?;
+        let text = find_text_column(&headers, spec.text_column.as_deref(), &path)?;
+        let id = find_id_column(&headers, spec.id_column.as_deref(), &path)?;
+        Ok(CsvComments {
+            reader,
+            path,
+            text,
+            id,
+            columns: headers.len(),
+            record: csv::ByteRecord::new(),
+            row: 0,
+            done: false,
+        })
+    }
+}
+
+impl<R: Read> Iterator for CsvComments<R> {
+    type Item = Result<Comment>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => {
+                self.done = true;
+                None
+            }
+            Ok(true) => {
+                self.row += 1;
+                let line = self.record.position().map_or(0, |p| p.line());
+                let rec = &self.record;
+                if rec.len() != self.columns {
+                    return Some(Err(Error::row(
+                        &self.path,
+                        line,
+                        format!("row has {} fields but the header has {}", rec.len(), self.columns),
+                    )));
+                }
+                let text = match std::str::from_utf8(&rec[self.text]) {
+                    Ok(t) => t.to_string(),
+                    Err(_) => {
+                        return Some(Err(Error::row(&self.path, line, "text is not valid UTF-8")))
+                    }
+                };
+                let id = match self.id {
+                    Some(i) => String::from_utf8_lossy(&rec[i]).into_owned(),
+                    None => self.row.to_string(),
+                };
+                Some(Ok(Comment { id, text, line }))
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    self.done = true;
+                    return Some(Err(Error::input(&self.path, format!("read failed: {e}"))));
+                }
+                Some(Err(Error::row(&self.path, line, e.to_string())))
+            }
+        }
+    }
+}
+
+/// Reads the next line as bytes without its line ending; `None` at the end.
+fn next_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, path: &Path) -> Option<Result<()>> {
+    buf.clear();
+    match reader.read_until(b'\n', buf) {
+        Ok(0) => None,
+        Ok(_) => {
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            Some(Ok(()))
+        }
+        Err(e) => Some(Err(Error::io(path, e))),
+    }
+}
+
+/// Comments from JSON Lines: one object per line with a text field and an optional id.
+pub struct JsonlComments<R: BufRead> {
+    reader: R,
+    path: PathBuf,
+    text_field: String,
+    id_field: String,
+    buf: Vec<u8>,
+    line: u64,
+    done: bool,
+}
+
+impl<R: BufRead> JsonlComments<R> {
+    fn new(reader: R, path: PathBuf, spec: &InputSpec) -> Self {
+        JsonlComments {
+            reader,
+            path,
+            text_field: spec.text_column.clone().unwrap_or_else(|| "text".into()),
+            id_field: spec.id_column.clone().unwrap_or_else(|| "id".into()),
+            buf: Vec::new(),
+            line: 0,
+            done: false,
+        }
+    }
+
+    fn parse(&self) -> Result<Comment> {
+        let bad = |m: String| Error::row(&self.path, self.line, m);
+        let value: serde_json::Value = serde_json::from_slice(&self.buf)
+            .map_err(|e| bad(format!("invalid JSON: {e}")))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| bad("expected a JSON object".into()))?;
+        let text = match obj.get(&self.text_field) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(_) => return Err(bad(format!("field '{}' is not a string", self.text_field))),
+            None => return Err(bad(format!("missing field '{}'", self.text_field))),
+        };
+        let id = match obj.get(&self.id_field) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            None | Some(serde_json::Value::Null) => self.line.to_string(),
+            Some(_) => return Err(bad(format!("field '{}' is not a string or number", self.id_field))),
+        };
+        Ok(Comment {
+            id,
+            text,
+            line: self.line,
+        })
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlComments<R> {
+    type Item = Result<Comment>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match next_line(&mut self.reader, &mut self.buf, &self.path) {
+                None => self.done = true,
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Some(Ok(())) => {
+                    self.line += 1;
+                    if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                        self.buf.drain(..3);
+                    }
+                    if self.buf.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    return Some(self.parse());
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Comments from plain text: one per non-blank line, identified by line number.
+pub struct TextComments<R: BufRead> {
+    reader: R,
+    path: PathBuf,
+    buf: Vec<u8>,
+    line: u64,
+    done: bool,
+}
+
+impl<R: BufRead> TextComments<R> {
+    fn new(reader: R, path: PathBuf) -> Self {
+        TextComments {
+            reader,
+            path,
+            buf: Vec::new(),
+            line: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for TextComments<R> {
+    type Item = Result<Comment>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match next_line(&mut self.reader, &mut self.buf, &self.path) {
+                None => self.done = true,
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Some(Ok(())) => {
+                    self.line += 1;
+                    if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                        self.buf.drain(..3);
+                    }
+                    if self.buf.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    return Some(match std::str::from_utf8(&self.buf) {
+                        Ok(t) => Ok(Comment {
+                            id: self.line.to_string(),
+                            text: t.to_string(),
+                            line: self.line,
+                        }),
+                        Err(_) => Err(Error::row(&self.path, self.line, "line is not valid UTF-8")),
+                    });
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn spec() -> InputSpec {
+        InputSpec {
+            path: "t".into(),
+            ..Default::default()
+        }
+    }
+
+    fn collect(it: impl Iterator<Item = Result<Comment>>) -> Vec<std::result::Result<(String, String), String>> {
+        it.map(|r| r.map(|c| (c.id, c.text)).map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn csv_detects_text_and_id_and_reports_ragged_rows() {
+        let data = "\u{feff}ID,Comment_Text,toxic\n7,\"hello, you\",0\n8,x\n9,\"multi\nline\",1\n";
+        let r = CsvComments::new(Cursor::new(data), "f.csv".into(), b',', &spec()).unwrap();
+        let got = collect(r);
+        assert_eq!(got[0], Ok(("7".into(), "hello, you".into())));
+        assert_eq!(got[1], Err("f.csv:3: row has 2 fields but the header has 3".into()));
+        assert_eq!(got[2], Ok(("9".into(), "multi\nline".into())));
+    }
+
+    #[test]
+    fn csv_without_id_uses_row_numbers_and_names_missing_columns() {
+        let r = CsvComments::new(Cursor::new("body\na\nb\n"), "f".into(), b',', &spec()).unwrap();
+        assert_eq!(collect(r), vec![Ok(("1".into(), "a".into())), Ok(("2".into(), "b".into()))]);
+        let err = CsvComments::new(Cursor::new("x,y\n1,2\n"), "f.csv".into(), b',', &spec())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("f.csv") && err.contains("no text column"), "{err}");
+        let err = CsvComments::new(Cursor::new(""), "e.csv".into(), b',', &spec()).err().unwrap();
+        assert!(err.to_string().contains("empty file"), "{err}");
+    }
+
+    #[test]
+    fn jsonl_reads_ids_and_reports_bad_lines() {
+        let data = "{\"id\": 5, \"text\": \"hi\"}\n\nnot json\n{\"text\": 3}\n{\"text\": \"ok\"}\n";
+        let got = collect(JsonlComments::new(Cursor::new(data), "j".into(), &spec()));
+        assert_eq!(got[0], Ok(("5".into(), "hi".into())));
+        assert!(got[1].as_ref().unwrap_err().starts_with("j:3: invalid JSON"));
+        assert_eq!(got[2], Err("j:4: field 'text' is not a string".into()));
+        assert_eq!(got[3], Ok(("5".into(), "ok".into())));
+    }
+
+    #[test]
+    fn text_lines_skip_blanks_and_keep_line_numbers() {
+        let data = b"first\r\n\n  \nfourth\n\xff\xfe\n".to_vec();
+        let got = collect(TextComments::new(Cursor::new(data), "t.txt".into()));
+        assert_eq!(got[0], Ok(("1".into(), "first".into())));
+        assert_eq!(got[1], Ok(("4".into(), "fourth".into())));
+        assert_eq!(got[2], Err("t.txt:5: line is not valid UTF-8".into()));
+    }
+}

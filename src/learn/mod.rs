@@ -1,0 +1,9 @@
+//! Learning: the sparse logistic regression (a linfa estimator), calibration and thresholds.
+
+pub mod calibration;
+pub mod logistic;
+pub mod thresholds;
+
+pub use calibration::Calibration;
+pub use logistic::{ClassWeight, LinearModel, LogisticParams, LogisticRegression, LogisticValidParams};
+pub use thresholds::Thresholds;

@@ -1,0 +1,367 @@
+//! The analyzer: one value, built from a serialisable config stored in the model, that turns a
+//! comment into normalised text, tokens, and feature keys (stemmed word n-grams, character
+//! n-grams within words, a few cues), so that training and scoring can never disagree.
+
+use super::language::Language;
+use super::normalize::{normalize_into, Normalized};
+use super::tokenize::{tokenize_into, url_host, Token, TokenKind};
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+const SEED_WORD: u64 = 0x6d6f_6465_7261_746f;
+const SEED_NGRAM: u64 = 0x9e37_79b9_7f4a_7c15;
+const SEED_CHAR: u64 = 0xc2b2_ae3d_27d4_eb4f;
+
+/// Settings of the analyzer; stored inside every model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalyzerConfig {
+    /// Stemming language.
+    pub language: Language,
+    /// Whether words are stemmed before word n-grams are formed.
+    pub stem: bool,
+    /// Longest word n-gram (1 = words only, 2 = words and pairs, 3 = up to triples).
+    pub word_ngram_max: u8,
+    /// Shortest and longest character n-gram within a word (padded with spaces); `0` disables.
+    pub char_ngram_min: u8,
+    /// Longest character n-gram within a word.
+    pub char_ngram_max: u8,
+    /// Emit cue features (URL present, shouting).
+    pub cues: bool,
+}
+
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        AnalyzerConfig {
+            language: Language::English,
+            stem: true,
+            word_ngram_max: 2,
+            char_ngram_min: 2,
+            char_ngram_max: 5,
+            cues: true,
+        }
+    }
+}
+
+impl AnalyzerConfig {
+    /// Checks that the settings make sense.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=3).contains(&self.word_ngram_max) {
+            return Err(format!("word n-grams must be 1 to 3 long, not {}", self.word_ngram_max));
+        }
+        if self.char_ngram_min != 0
+            && (self.char_ngram_min > self.char_ngram_max || self.char_ngram_max > 8)
+        {
+            return Err(format!(
+                "character n-gram range {}-{} is invalid (use 0 to disable, or a range within 1-8)",
+                self.char_ngram_min, self.char_ngram_max
+            ));
+        }
+        Ok(())
+    }
+
+    /// True when character n-grams are produced.
+    pub fn has_char_ngrams(&self) -> bool {
+        self.char_ngram_min > 0
+    }
+}
+
+/// A comment after normalisation and tokenisation.
+#[derive(Debug, Default, Clone)]
+pub struct AnalyzedDoc {
+    /// Normalised text (and, when requested, the origin of each byte).
+    pub normalized: Normalized,
+    /// Tokens of the normalised text.
+    pub tokens: Vec<Token>,
+    /// The comment is written mostly in capitals.
+    pub shouting: bool,
+    /// Number of words of two or more letters written all in capitals.
+    pub capital_words: u32,
+}
+
+/// Which block of the feature space a feature belongs to; each block is L2-normalised alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Block {
+    /// Word n-grams and cues.
+    Word,
+    /// Character n-grams.
+    Char,
+}
+
+/// Feature keys of one distinct token, computed once and cached by callers.
+#[derive(Debug, Clone, Default)]
+pub struct TokenKeys {
+    /// Key of the token's term (stemmed word, number shape, URL host ...).
+    pub term: u64,
+    /// An extra cue key (for example "has a URL").
+    pub cue: Option<u64>,
+    /// Keys of the character n-grams of a word.
+    pub chars: Vec<u64>,
+}
+
+/// The analyzer value; cheap to build from its config.
+pub struct Analyzer {
+    config: AnalyzerConfig,
+    stemmer: rust_stemmers::Stemmer,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").field("config", &self.config).finish()
+    }
+}
+
+impl Clone for Analyzer {
+    fn clone(&self) -> Self {
+        Analyzer::new(self.config.clone())
+    }
+}
+
+/// Key of the "comment contains a URL" cue.
+pub fn cue_url_key() -> u64 {
+    xxh3_64_with_seed(b"<cue:url>", SEED_WORD)
+}
+
+/// Key of the "comment is shouted" cue.
+pub fn cue_shout_key() -> u64 {
+    xxh3_64_with_seed(b"<cue:shout>", SEED_WORD)
+}
+
+/// Key of a word n-gram extending `prefix` (the key of the n-gram so far) by `next`.
+pub fn ngram_key(prefix: u64, next: u64) -> u64 {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&prefix.to_le_bytes());
+    bytes[8..].copy_from_slice(&next.to_le_bytes());
+    xxh3_64_with_seed(&bytes, SEED_NGRAM)
+}
+
+impl Analyzer {
+    /// Builds the analyzer for a config.
+    pub fn new(config: AnalyzerConfig) -> Self {
+        let stemmer = rust_stemmers::Stemmer::create(config.language.algorithm());
+        Analyzer { config, stemmer }
+    }
+
+    /// The analyzer's settings.
+    pub fn config(&self) -> &AnalyzerConfig {
+        &self.config
+    }
+
+    /// Normalises and tokenises `text` into `doc`; `record_origin` keeps the map back to `text`.
+    pub fn analyze(&self, text: &str, doc: &mut AnalyzedDoc, record_origin: bool) {
+        normalize_into(text, &mut doc.normalized, record_origin);
+        tokenize_into(&doc.normalized.text, &mut doc.tokens);
+        if self.config.cues {
+            let (shouting, capital_words) = case_profile(text);
+            doc.shouting = shouting;
+            doc.capital_words = capital_words;
+        } else {
+            doc.shouting = false;
+            doc.capital_words = 0;
+        }
+    }
+
+    /// Writes into `buf` the string that identifies a token for caching: a kind tag followed by
+    /// the token's surface form in the normalised text.
+    pub fn token_term<'a>(&self, doc: &AnalyzedDoc, token: &Token, buf: &'a mut String) -> &'a str {
+        buf.clear();
+        buf.push(match token.kind {
+            TokenKind::Word => 'w',
+            TokenKind::Number => 'n',
+            TokenKind::Url => 'u',
+            TokenKind::Email => 'e',
+            TokenKind::Mention => 'm',
+            TokenKind::Emoji => 'j',
+            TokenKind::Punct => 'p',
+            TokenKind::Symbol => 's',
+        });
+        buf.push_str(token.text(&doc.normalized.text));
+        buf
+    }
+
+    /// The canonical term of a token: the stem of a word, or a shape for the other kinds
+    /// (number length, URL host, ...).
+    pub fn canonical_term<'a>(&self, kind: TokenKind, surface: &'a str) -> std::borrow::Cow<'a, str> {
+        use std::borrow::Cow;
+        match kind {
+            TokenKind::Word => self.stem(surface),
+            TokenKind::Emoji | TokenKind::Symbol => Cow::Borrowed(surface),
+            TokenKind::Number => {
+                let digits = surface.bytes().filter(u8::is_ascii_digit).count().min(12);
+                Cow::Owned(format!("<num{digits}>"))
+            }
+            TokenKind::Url => Cow::Owned(format!("<url>{}", url_host(surface))),
+            TokenKind::Email => Cow::Borrowed("<email>"),
+            TokenKind::Mention => Cow::Borrowed("<mention>"),
+            TokenKind::Punct => {
+                let q = surface.contains('?');
+                let e = surface.contains('!');
+                let repeated = surface.len() > 1;
+                Cow::Borrowed(match (q, e, repeated) {
+                    (true, true, _) => "<?!>",
+                    (true, false, false) => "<?>",
+                    (true, false, true) => "<??>",
+                    (false, _, false) => "<!>",
+                    (false, _, true) => "<!!>",
+                })
+            }
+        }
+    }
+
+    /// Computes the feature keys of one token from its cache term (see [`Self::token_term`]).
+    pub fn token_keys(&self, kind: TokenKind, cache_term: &str, out: &mut TokenKeys) {
+        out.chars.clear();
+        out.cue = None;
+        let surface = cache_term.get(1..).unwrap_or("");
+        let term = self.canonical_term(kind, surface);
+        out.term = xxh3_64_with_seed(term.as_bytes(), SEED_WORD);
+        if kind == TokenKind::Url && self.config.cues {
+            out.cue = Some(cue_url_key());
+        }
+        let has_chars = matches!(
+            kind,
+            TokenKind::Word | TokenKind::Number | TokenKind::Url | TokenKind::Email | TokenKind::Mention
+        );
+        if has_chars && self.config.has_char_ngrams() {
+            self.char_keys(surface, &mut out.chars);
+        }
+    }
+
+    /// Keys of the character n-grams of `word` padded with one space on each side.
+    pub fn char_keys(&self, word: &str, out: &mut Vec<u64>) {
+        let mut padded = String::with_capacity(word.len() + 2);
+        padded.push(' ');
+        padded.push_str(word);
+        padded.push(' ');
+        let mut bounds: Vec<usize> = padded.char_indices().map(|(i, _)| i).collect();
+        bounds.push(padded.len());
+        let chars = bounds.len() - 1;
+        let (lo, hi) = (self.config.char_ngram_min as usize, self.config.char_ngram_max as usize);
+        for n in lo..=hi.min(chars) {
+            for start in 0..=(chars - n) {
+                let gram = &padded.as_bytes()[bounds[start]..bounds[start + n]];
+                out.push(xxh3_64_with_seed(gram, SEED_CHAR ^ n as u64));
+            }
+        }
+    }
+
+    /// Character n-grams of `word` as strings (for display and tests).
+    pub fn char_ngrams(&self, word: &str) -> Vec<String> {
+        let padded: Vec<char> = std::iter::once(' ')
+            .chain(word.chars())
+            .chain(std::iter::once(' '))
+            .collect();
+        let (lo, hi) = (self.config.char_ngram_min as usize, self.config.char_ngram_max as usize);
+        let mut grams = Vec::new();
+        for n in lo..=hi.min(padded.len()) {
+            for w in padded.windows(n) {
+                grams.push(w.iter().collect());
+            }
+        }
+        grams
+    }
+
+    /// The stem of a (normalised) word under this analyzer's settings.
+    pub fn stem<'a>(&self, word: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.config.stem {
+            self.stemmer.stem(word)
+        } else {
+            std::borrow::Cow::Borrowed(word)
+        }
+    }
+}
+
+/// Key of the cue "the comment has this many words in capitals" (bucketed: 1, 2-3, 4+).
+pub fn cue_capital_words_key(count: u32) -> Option<u64> {
+    let bucket: &[u8] = match count {
+        0 => return None,
+        1 => b"<cue:caps1>",
+        2..=3 => b"<cue:caps2>",
+        _ => b"<cue:caps4>",
+    };
+    Some(xxh3_64_with_seed(bucket, SEED_WORD))
+}
+
+/// Whether a comment is shouted (at least 8 letters, 70 % or more capitals) and how many of
+/// its words (two letters or more) are all capitals.
+fn case_profile(text: &str) -> (bool, u32) {
+    let (mut letters, mut upper) = (0u32, 0u32);
+    let (mut word_len, mut word_upper, mut capital_words) = (0u32, true, 0u32);
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            letters += 1;
+            word_len += 1;
+            if c.is_uppercase() {
+                upper += 1;
+            } else {
+                word_upper = false;
+            }
+        } else {
+            if word_len >= 2 && word_upper {
+                capital_words += 1;
+            }
+            word_len = 0;
+            word_upper = true;
+        }
+    }
+    if word_len >= 2 && word_upper {
+        capital_words += 1;
+    }
+    (letters >= 8 && upper * 10 >= letters * 7, capital_words)
+}
+
+#[cfg(test)]
+fn is_shouting(text: &str) -> bool {
+    case_profile(text).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(analyzer: &Analyzer, text: &str) -> Vec<String> {
+        let mut doc = AnalyzedDoc::default();
+        analyzer.analyze(text, &mut doc, false);
+        doc.tokens
+            .iter()
+            .map(|t| analyzer.canonical_term(t.kind, t.text(&doc.normalized.text)).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn terms_canonicalise_non_words() {
+        let a = Analyzer::new(AnalyzerConfig::default());
+        assert_eq!(
+            terms(&a, "Call 0906 170 1461 now!!! https://www.win.com/x @joe a@b.com"),
+            vec!["call", "<num4>", "<num3>", "<num4>", "now", "<!!>", "<url>win.com", "<mention>", "<email>"]
+        );
+    }
+
+    #[test]
+    fn inflections_share_a_word_key() {
+        let a = Analyzer::new(AnalyzerConfig::default());
+        let (mut k1, mut k2) = (TokenKeys::default(), TokenKeys::default());
+        a.token_keys(TokenKind::Word, "widiots", &mut k1);
+        a.token_keys(TokenKind::Word, "widiot", &mut k2);
+        assert_eq!(k1.term, k2.term);
+        assert_ne!(k1.chars, k2.chars);
+    }
+
+    #[test]
+    fn char_ngrams_are_padded_and_bounded() {
+        let a = Analyzer::new(AnalyzerConfig::default());
+        let grams = a.char_ngrams("ab");
+        assert_eq!(grams, vec![" a", "ab", "b ", " ab", "ab ", " ab "]);
+        let mut keys = Vec::new();
+        a.char_keys("ab", &mut keys);
+        assert_eq!(keys.len(), grams.len());
+    }
+
+    #[test]
+    fn shouting_needs_enough_capitals() {
+        assert!(is_shouting("YOU ARE ALL LIARS"));
+        assert!(!is_shouting("OK then"));
+        assert!(!is_shouting("This is Fine"));
+        assert_eq!(case_profile("WIN a FREE prize NOW").1, 3);
+        assert_eq!(case_profile("I am OK").1, 1);
+    }
+}

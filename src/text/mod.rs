@@ -1,0 +1,10 @@
+//! Text in, feature keys out: normalisation, tokenisation, stemming languages, the analyzer.
+
+pub mod analyzer;
+pub mod language;
+pub mod normalize;
+pub mod tokenize;
+
+pub use analyzer::{AnalyzedDoc, Analyzer, AnalyzerConfig, Block, TokenKeys};
+pub use language::Language;
+pub use tokenize::{Token, TokenKind};

@@ -1,0 +1,185 @@
+//! Unicode normalisation: compatibility folding, case folding, removal of invisible characters,
+//! with an optional map from every output byte back to the input byte it came from.
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use unicode_normalization::UnicodeNormalization;
+
+/// Text after normalisation, with the origin of each byte when requested.
+#[derive(Debug, Default, Clone)]
+pub struct Normalized {
+    /// The normalised text.
+    pub text: String,
+    /// For each byte of `text`, the byte offset of the input character it came from
+    /// (empty unless offsets were requested).
+    pub origin: Vec<u32>,
+}
+
+impl Normalized {
+    /// Clears the buffers for reuse.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.origin.clear();
+    }
+
+    /// Maps a byte range of the normalised text back to a byte range of `input`.
+    ///
+    /// Requires offsets to have been recorded; the end is the end of the input
+    /// character that produced the last byte of the range.
+    pub fn input_span(&self, input: &str, start: usize, end: usize) -> (usize, usize) {
+        if self.origin.is_empty() || start >= end || end > self.origin.len() {
+            return (0, 0);
+        }
+        let first = self.origin[start] as usize;
+        let last = self.origin[end - 1] as usize;
+        let last_len = input[last..].chars().next().map_or(0, char::len_utf8);
+        (first, last + last_len)
+    }
+}
+
+/// Characters that render as nothing and are used to break words apart invisibly.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Normalises `input` into `out`: NFKC compatibility folding (fullwidth forms, ligatures),
+/// accents removed from Latin letters, lowercase, invisible and stray combining characters
+/// dropped, curly quotes and all whitespace made ASCII.
+pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
+    out.clear();
+    out.text.reserve(input.len());
+    if record_origin {
+        out.origin.reserve(input.len());
+    }
+    let push = |out: &mut Normalized, c: char, at: usize| {
+        let before = out.text.len();
+        out.text.push(c);
+        if record_origin {
+            for _ in before..out.text.len() {
+                out.origin.push(at as u32);
+            }
+        }
+    };
+    for (at, c) in input.char_indices() {
+        if c.is_ascii() {
+            let c = if c.is_ascii_whitespace() {
+                ' '
+            } else {
+                c.to_ascii_lowercase()
+            };
+            push(out, c, at);
+            continue;
+        }
+        if is_invisible(c) || is_combining_mark(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            push(out, ' ', at);
+            continue;
+        }
+        match c {
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => {
+                push(out, '\'', at);
+                continue;
+            }
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => {
+                push(out, '"', at);
+                continue;
+            }
+            _ => {}
+        }
+        // Compatibility decomposition: if the character's base letters are ASCII, keep just
+        // those (é -> e, Ａ -> a, ﬁ -> fi); otherwise keep its NFKC form, lowercased.
+        let mut ascii = [0u8; 8];
+        let mut n = 0usize;
+        let mut all_ascii = true;
+        decompose_compatible(c, |d| {
+            if is_combining_mark(d) {
+                return;
+            }
+            if d.is_ascii() && n < ascii.len() {
+                ascii[n] = d as u8;
+                n += 1;
+            } else {
+                all_ascii = false;
+            }
+        });
+        if all_ascii && n > 0 {
+            for &b in &ascii[..n] {
+                let b = if b.is_ascii_whitespace() {
+                    b' '
+                } else {
+                    b.to_ascii_lowercase()
+                };
+                push(out, b as char, at);
+            }
+            continue;
+        }
+        for composed in std::iter::once(c).nfkc() {
+            if is_combining_mark(composed) || is_invisible(composed) {
+                continue;
+            }
+            for lower in composed.to_lowercase() {
+                push(out, lower, at);
+            }
+        }
+    }
+}
+
+/// Convenience wrapper returning the normalised text alone.
+pub fn normalize(input: &str) -> String {
+    let mut out = Normalized::default();
+    normalize_into(input, &mut out, false);
+    out.text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_width_accents_and_invisibles() {
+        assert_eq!(normalize("HeLLo"), "hello");
+        assert_eq!(normalize("Ｓｔｕｐｉｄ"), "stupid");
+        assert_eq!(normalize("café naïve"), "cafe naive");
+        assert_eq!(normalize("stu\u{200B}pid"), "stupid");
+        assert_eq!(normalize("don\u{2019}t"), "don't");
+        assert_eq!(normalize("a\u{00A0}b\tc"), "a b c");
+        assert_eq!(normalize("ﬁne"), "fine");
+    }
+
+    #[test]
+    fn keeps_non_latin_letters_lowercased() {
+        assert_eq!(normalize("ПРИВЕТ мир"), "привет мир");
+        assert_eq!(normalize("йод"), "йод");
+        assert_eq!(normalize("Straße"), "straße");
+    }
+
+    #[test]
+    fn origin_maps_output_bytes_back_to_input() {
+        let input = "Ｆoo é";
+        let mut out = Normalized::default();
+        normalize_into(input, &mut out, true);
+        assert_eq!(out.text, "foo e");
+        assert_eq!(out.origin.len(), out.text.len());
+        let (s, e) = out.input_span(input, 0, 3);
+        assert_eq!(&input[s..e], "Ｆoo");
+        let (s, e) = out.input_span(input, 4, 5);
+        assert_eq!(&input[s..e], "é");
+    }
+}

@@ -1,0 +1,288 @@
+//! Tokenisation of normalised text into words, numbers, URLs, e-mail addresses, @mentions,
+//! emoji and runs of `!`/`?`, each with its byte span in the normalised text.
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// Letters (and digits mixed with letters), with internal apostrophes.
+    Word,
+    /// Digits, possibly with internal `.`, `,` or `:`.
+    Number,
+    /// A web address (with a scheme, `www.`, or a bare domain with a known top-level domain).
+    Url,
+    /// An e-mail address.
+    Email,
+    /// An @mention of a user.
+    Mention,
+    /// One emoji or pictograph.
+    Emoji,
+    /// A run of `!` and `?`.
+    Punct,
+    /// A currency sign or `%`.
+    Symbol,
+}
+
+/// A token: its kind and byte range in the normalised text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Token {
+    /// The token's text within the normalised text it was cut from.
+    pub fn text<'a>(&self, normalized: &'a str) -> &'a str {
+        &normalized[self.start as usize..self.end as usize]
+    }
+}
+
+/// Top-level domains that make a bare `name.tld` a web address.
+const TLDS: &[&str] = &[
+    "com", "net", "org", "info", "biz", "io", "co", "ru", "de", "uk", "us", "me", "tv", "ly", "gl",
+    "gg", "xyz", "top", "site", "online", "club", "shop", "app", "dev", "ws", "cc", "in", "eu",
+    "fr", "it", "es", "nl", "pl", "br", "au", "ca", "ch", "at", "se", "dk", "fi", "cz", "jp", "cn",
+    "tk", "ml", "ga", "cf", "gq", "pw", "link", "click", "live", "store", "vip", "win", "bid",
+    "gov", "edu", "su", "ua", "by", "kz", "to", "fm", "am", "be",
+];
+
+fn is_pictograph(c: char) -> bool {
+    matches!(c as u32,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2300..=0x23FF | 0x3030 | 0x303D
+        | 0x3297 | 0x3299 | 0x2190..=0x21FF | 0x2900..=0x297F)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Characters that may continue a URL, e-mail or mention chunk.
+fn is_chunk_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '%' | '+' | '&' | '=' | '?' | '~' | '#' | '@')
+}
+
+fn trim_trailing_punct(s: &str) -> &str {
+    s.trim_end_matches(['.', ',', '!', '?', ';', ':', ')', '-', '/', '\''])
+}
+
+/// Returns true when `chunk` looks like `name.tld` or `name.tld/path`.
+fn is_bare_domain(chunk: &str) -> bool {
+    let host = chunk.split(['/', '?', '#']).next().unwrap_or("");
+    let mut labels = host.split('.');
+    let first = labels.next().unwrap_or("");
+    if first.is_empty() || !first.chars().all(|c| c.is_alphanumeric() || c == '-') {
+        return false;
+    }
+    let rest: Vec<&str> = labels.collect();
+    match rest.last() {
+        Some(tld) if !rest.iter().any(|l| l.is_empty()) => TLDS.contains(tld),
+        _ => false,
+    }
+}
+
+/// Splits normalised text into tokens, appending them to `out`.
+pub fn tokenize_into(text: &str, out: &mut Vec<Token>) {
+    out.clear();
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    while i < text.len() {
+        let c = match text[i..].chars().next() {
+            Some(c) => c,
+            None => break,
+        };
+        let clen = c.len_utf8();
+        if c == ' ' || c.is_whitespace() {
+            i += clen;
+            continue;
+        }
+        if c.is_alphanumeric() || c == '@' {
+            if let Some((kind, end)) = special_chunk(text, i) {
+                out.push(Token {
+                    kind,
+                    start: i as u32,
+                    end: end as u32,
+                });
+                i = end;
+                continue;
+            }
+        }
+        if is_word_char(c) {
+            let end = word_end(text, i);
+            let slice = &text[i..end];
+            let kind = if slice.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b':'))
+            {
+                TokenKind::Number
+            } else {
+                TokenKind::Word
+            };
+            out.push(Token {
+                kind,
+                start: i as u32,
+                end: end as u32,
+            });
+            i = end;
+            continue;
+        }
+        if c == '!' || c == '?' {
+            let mut end = i;
+            while end < bytes.len() && (bytes[end] == b'!' || bytes[end] == b'?') {
+                end += 1;
+            }
+            out.push(Token {
+                kind: TokenKind::Punct,
+                start: i as u32,
+                end: end as u32,
+            });
+            i = end;
+            continue;
+        }
+        if matches!(c, '$' | '£' | '€' | '¥' | '₹' | '₽' | '%') {
+            out.push(Token {
+                kind: TokenKind::Symbol,
+                start: i as u32,
+                end: (i + clen) as u32,
+            });
+            i += clen;
+            continue;
+        }
+        if is_pictograph(c) {
+            out.push(Token {
+                kind: TokenKind::Emoji,
+                start: i as u32,
+                end: (i + clen) as u32,
+            });
+        }
+        i += clen;
+    }
+}
+
+/// End of the word starting at `start`: word characters, with single internal apostrophes,
+/// and for digit runs internal `.`, `,` or `:` between digits.
+fn word_end(text: &str, start: usize) -> usize {
+    let mut end = start;
+    let mut chars = text[start..].char_indices().peekable();
+    while let Some((off, c)) = chars.next() {
+        if is_word_char(c) {
+            end = start + off + c.len_utf8();
+            continue;
+        }
+        let prev_digit = text[..start + off].chars().next_back().is_some_and(|p| p.is_ascii_digit());
+        let next = chars.peek().map(|&(_, n)| n);
+        let joins = match c {
+            '\'' => next.is_some_and(is_word_char),
+            '.' | ',' | ':' => prev_digit && next.is_some_and(|n| n.is_ascii_digit()),
+            _ => false,
+        };
+        if !joins {
+            break;
+        }
+    }
+    end
+}
+
+/// Recognises a URL, e-mail address or mention starting at `start`.
+fn special_chunk(text: &str, start: usize) -> Option<(TokenKind, usize)> {
+    let rest = &text[start..];
+    let scheme = rest.starts_with("http://") || rest.starts_with("https://") || rest.starts_with("www.");
+    let mut end = start;
+    for (off, c) in rest.char_indices() {
+        if is_chunk_char(c) || (scheme && !c.is_whitespace() && !matches!(c, '"' | '<' | '>' | '(' | ')' | '[' | ']' | '{' | '}')) {
+            end = start + off + c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    let chunk = trim_trailing_punct(&text[start..end]);
+    let end = start + chunk.len();
+    if chunk.is_empty() {
+        return None;
+    }
+    if scheme {
+        return (chunk.len() > 7).then_some((TokenKind::Url, end));
+    }
+    if let Some(name) = chunk.strip_prefix('@') {
+        let name_len = name
+            .char_indices()
+            .find(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
+            .map_or(name.len(), |(o, _)| o);
+        return (name_len > 0).then_some((TokenKind::Mention, start + 1 + name_len));
+    }
+    if let Some(at) = chunk.find('@') {
+        let (user, domain) = (&chunk[..at], &chunk[at + 1..]);
+        if !user.is_empty() && domain.contains('.') && is_bare_domain(domain) {
+            return Some((TokenKind::Email, end));
+        }
+        return None;
+    }
+    if chunk.contains('.') && is_bare_domain(chunk) {
+        return Some((TokenKind::Url, end));
+    }
+    None
+}
+
+/// The host of a URL token without scheme, `www.` or path.
+pub fn url_host(url: &str) -> &str {
+    let without_scheme = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    let host = without_scheme
+        .split(['/', '?', '#', ':'])
+        .next()
+        .unwrap_or(without_scheme);
+    host.strip_prefix("www.").unwrap_or(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(text: &str) -> Vec<(TokenKind, &str)> {
+        let mut out = Vec::new();
+        tokenize_into(text, &mut out);
+        out.iter().map(|t| (t.kind, t.text(text))).collect()
+    }
+
+    #[test]
+    fn words_numbers_and_punctuation() {
+        use TokenKind::*;
+        assert_eq!(
+            toks("you're wrong, 3.5 times!! ok?"),
+            vec![(Word, "you're"), (Word, "wrong"), (Number, "3.5"), (Word, "times"), (Punct, "!!"), (Word, "ok"), (Punct, "?")]
+        );
+        assert_eq!(
+            toks("win £1000 or 50% off"),
+            vec![(Word, "win"), (Symbol, "£"), (Number, "1000"), (Word, "or"), (Number, "50"), (Symbol, "%"), (Word, "off")]
+        );
+        assert_eq!(toks("sh1t mp3 2024"), vec![(Word, "sh1t"), (Word, "mp3"), (Number, "2024")]);
+    }
+
+    #[test]
+    fn urls_emails_mentions_emoji() {
+        use TokenKind::*;
+        assert_eq!(
+            toks("see https://example.com/a?b=1. or www.spam.net, mail me@x.org @bob_1 hi 😀"),
+            vec![
+                (Word, "see"),
+                (Url, "https://example.com/a?b=1"),
+                (Word, "or"),
+                (Url, "www.spam.net"),
+                (Word, "mail"),
+                (Email, "me@x.org"),
+                (Mention, "@bob_1"),
+                (Word, "hi"),
+                (Emoji, "😀")
+            ]
+        );
+        assert_eq!(toks("visit murdev.com now"), vec![(Word, "visit"), (Url, "murdev.com"), (Word, "now")]);
+        assert_eq!(toks("end.of sentence"), vec![(Word, "end"), (Word, "of"), (Word, "sentence")]);
+        assert_eq!(url_host("https://www.example.com/x"), "example.com");
+    }
+
+    #[test]
+    fn non_latin_words() {
+        use TokenKind::*;
+        assert_eq!(toks("привет, мир"), vec![(Word, "привет"), (Word, "мир")]);
+        assert_eq!(toks("schöne grüße"), vec![(Word, "schöne"), (Word, "grüße")]);
+    }
+}
