@@ -43,7 +43,11 @@ struct ScratchPool(Vec<Mutex<ScoreScratch>>);
 impl ScratchPool {
     fn new() -> Self {
         let n = rayon::current_num_threads() + 1;
-        ScratchPool((0..n).map(|_| Mutex::new(ScoreScratch::default())).collect())
+        ScratchPool(
+            (0..n)
+                .map(|_| Mutex::new(ScoreScratch::default()))
+                .collect(),
+        )
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut ScoreScratch) -> T) -> T {

@@ -2,10 +2,12 @@
 //! thresholds and a final fit on all the label's rows.
 
 use crate::error::{Error, Result};
-use crate::eval::split::is_held_out;
 use crate::eval::metrics::roc_auc;
+use crate::eval::split::is_held_out;
 use crate::eval::{evaluate, LabelMetrics};
-use crate::features::{CsrMatrix, DocumentFrequencies, RowSubset, Vectorizer, Vocabulary, VocabularyConfig};
+use crate::features::{
+    CsrMatrix, DocumentFrequencies, RowSubset, Vectorizer, Vocabulary, VocabularyConfig,
+};
 use crate::io::TrainingSet;
 use crate::learn::thresholds::{best_f1_threshold, precision_threshold};
 use crate::learn::{Calibration, LinearModel, LogisticRegression, LogisticValidParams, Thresholds};
@@ -145,14 +147,21 @@ fn nb_ratios(x: &CsrMatrix, rows: &[u32], targets: &[Option<bool>]) -> Vec<f32> 
     let mut p = vec![1f64; x.ncols()];
     let mut q = vec![1f64; x.ncols()];
     for &r in rows {
-        let side = if targets[r as usize] == Some(true) { &mut p } else { &mut q };
+        let side = if targets[r as usize] == Some(true) {
+            &mut p
+        } else {
+            &mut q
+        };
         let (idx, val) = x.row(r as usize);
         for (&j, &v) in idx.iter().zip(val) {
             side[j as usize] += if v != 0.0 { 1.0 } else { 0.0 };
         }
     }
     let (sp, sq): (f64, f64) = (p.iter().sum(), q.iter().sum());
-    p.iter().zip(&q).map(|(a, b)| ((a / sp) / (b / sq)).ln() as f32).collect()
+    p.iter()
+        .zip(&q)
+        .map(|(a, b)| ((a / sp) / (b / sq)).ln() as f32)
+        .collect()
 }
 
 /// A plain logistic regression and, when NB blending is on, an NB-scaled one with the ratios
@@ -170,30 +179,61 @@ impl FittedPair {
         };
         let mix = |a: f32, b: f32| (1.0 - beta) * a + beta * b;
         LinearModel {
-            weights: self.plain.weights.iter().zip(&nb.weights).map(|(&a, &b)| mix(a, b)).collect(),
+            weights: self
+                .plain
+                .weights
+                .iter()
+                .zip(&nb.weights)
+                .map(|(&a, &b)| mix(a, b))
+                .collect(),
             bias: mix(self.plain.bias, nb.bias),
             iterations: self.plain.iterations.max(nb.iterations),
         }
     }
 }
 
-fn fit_pair(x: &CsrMatrix, rows: &[u32], targets: &[Option<bool>], options: &TrainOptions) -> Result<FittedPair> {
-    let y: Array1<bool> = rows.iter().map(|&r| targets[r as usize] == Some(true)).collect();
+fn fit_pair(
+    x: &CsrMatrix,
+    rows: &[u32],
+    targets: &[Option<bool>],
+    options: &TrainOptions,
+) -> Result<FittedPair> {
+    let y: Array1<bool> = rows
+        .iter()
+        .map(|&r| targets[r as usize] == Some(true))
+        .collect();
     if options.nb_blend == NbBlend::Off {
-        let plain = options.learner.fit(&DatasetBase::new(RowSubset { matrix: x, rows }, y))?;
+        let plain = options
+            .learner
+            .fit(&DatasetBase::new(RowSubset { matrix: x, rows }, y))?;
         return Ok(FittedPair { plain, nb: None });
     }
     let ratios = nb_ratios(x, rows, targets);
     let scaled = x.scale_columns(&ratios);
     let (plain, nb) = rayon::join(
-        || options.learner.fit(&DatasetBase::new(RowSubset { matrix: x, rows }, y.clone())),
-        || options.learner.fit(&DatasetBase::new(RowSubset { matrix: &scaled, rows }, y.clone())),
+        || {
+            options
+                .learner
+                .fit(&DatasetBase::new(RowSubset { matrix: x, rows }, y.clone()))
+        },
+        || {
+            options.learner.fit(&DatasetBase::new(
+                RowSubset {
+                    matrix: &scaled,
+                    rows,
+                },
+                y.clone(),
+            ))
+        },
     );
     let mut nb = nb?;
     for (w, r) in nb.weights.iter_mut().zip(&ratios) {
         *w *= r;
     }
-    Ok(FittedPair { plain: plain?, nb: Some(nb) })
+    Ok(FittedPair {
+        plain: plain?,
+        nb: Some(nb),
+    })
 }
 
 /// Blend weights tried on the held-out rows when the blend is chosen automatically.
@@ -208,7 +248,11 @@ const CV_FOLDS: u64 = 5;
 fn choose_blend(plain: &[f32], nb: &[f32], truth: &[bool], default_beta: f32) -> f32 {
     let mut best = (default_beta, f64::MAX);
     for beta in BLEND_GRID {
-        let margins: Vec<f32> = plain.iter().zip(nb).map(|(&a, &b)| (1.0 - beta) * a + beta * b).collect();
+        let margins: Vec<f32> = plain
+            .iter()
+            .zip(nb)
+            .map(|(&a, &b)| (1.0 - beta) * a + beta * b)
+            .collect();
         let loss = roc_auc(&margins, truth).map_or(f64::MAX, |auc| 1.0 - auc);
         if loss < best.1 - 1e-9 {
             best = (beta, loss);
@@ -224,12 +268,17 @@ fn out_of_fold_margins(
     targets: &[Option<bool>],
     options: &TrainOptions,
 ) -> Result<(Vec<f32>, Vec<f32>, Vec<bool>)> {
-    let fold_of = |r: u32| xxhash_rust::xxh3::xxh3_64_with_seed(&r.to_le_bytes(), options.learner.seed) % CV_FOLDS;
+    let fold_of = |r: u32| {
+        xxhash_rust::xxh3::xxh3_64_with_seed(&r.to_le_bytes(), options.learner.seed) % CV_FOLDS
+    };
     let folds: Vec<(Vec<f32>, Vec<f32>, Vec<bool>)> = (0..CV_FOLDS)
         .into_par_iter()
         .map(|k| -> Result<_> {
             let (train, test): (Vec<u32>, Vec<u32>) = rows.iter().partition(|&&r| fold_of(r) != k);
-            let pos = train.iter().filter(|&&r| targets[r as usize] == Some(true)).count();
+            let pos = train
+                .iter()
+                .filter(|&&r| targets[r as usize] == Some(true))
+                .count();
             if test.is_empty() || pos == 0 || pos == train.len() {
                 return Ok((Vec::new(), Vec::new(), Vec::new()));
             }
@@ -270,18 +319,30 @@ fn train_label(
     held: &[bool],
     options: &TrainOptions,
 ) -> Result<(LabelModel, LinearModel, LabelCard)> {
-    let known: Vec<u32> = (0..targets.len() as u32).filter(|&r| targets[r as usize].is_some()).collect();
-    let positives = known.iter().filter(|&&r| targets[r as usize] == Some(true)).count();
+    let known: Vec<u32> = (0..targets.len() as u32)
+        .filter(|&r| targets[r as usize].is_some())
+        .collect();
+    let positives = known
+        .iter()
+        .filter(|&&r| targets[r as usize] == Some(true))
+        .count();
     if positives == 0 || positives == known.len() {
         return Err(Error::Training(format!(
             "label '{name}' has {positives} positive rows out of {}: it needs both classes",
             known.len()
         )));
     }
-    let (fit_part, held_part): (Vec<u32>, Vec<u32>) = known.iter().partition(|&&r| !held[r as usize]);
-    let truth: Vec<bool> = held_part.iter().map(|&r| targets[r as usize] == Some(true)).collect();
+    let (fit_part, held_part): (Vec<u32>, Vec<u32>) =
+        known.iter().partition(|&&r| !held[r as usize]);
+    let truth: Vec<bool> = held_part
+        .iter()
+        .map(|&r| targets[r as usize] == Some(true))
+        .collect();
     let held_pos = truth.iter().filter(|&&t| t).count();
-    let fit_pos = fit_part.iter().filter(|&&r| targets[r as usize] == Some(true)).count();
+    let fit_pos = fit_part
+        .iter()
+        .filter(|&&r| targets[r as usize] == Some(true))
+        .count();
     let usable = held_pos >= 2 && held_pos < truth.len() && fit_pos > 0 && fit_pos < fit_part.len();
     let default_beta = match options.nb_blend {
         NbBlend::Off => 0.0,
@@ -305,7 +366,10 @@ fn train_label(
             });
         }
         let pair = fit_pair(x, &fit_part, targets, options)?;
-        let held_rows = RowSubset { matrix: x, rows: &held_part };
+        let held_rows = RowSubset {
+            matrix: x,
+            rows: &held_part,
+        };
         let margins_of = |m: &LinearModel| -> Vec<f32> {
             let a: Array1<f32> = m.predict(&DatasetBase::new(held_rows, ()));
             a.to_vec()
@@ -314,13 +378,18 @@ fn train_label(
         let nb = pair.nb.as_ref().map(margins_of);
         let blended = |beta: f32| -> Vec<f32> {
             match &nb {
-                Some(nb) => plain.iter().zip(nb).map(|(&a, &b)| (1.0 - beta) * a + beta * b).collect(),
+                Some(nb) => plain
+                    .iter()
+                    .zip(nb)
+                    .map(|(&a, &b)| (1.0 - beta) * a + beta * b)
+                    .collect(),
                 None => plain.clone(),
             }
         };
         let beta = match (options.nb_blend, &nb) {
             (NbBlend::Auto, Some(nb)) if known.len() < CV_BELOW_ROWS => {
-                let (plain_oof, nb_oof, oof_truth) = out_of_fold_margins(x, &known, targets, options)?;
+                let (plain_oof, nb_oof, oof_truth) =
+                    out_of_fold_margins(x, &known, targets, options)?;
                 choose_blend(&plain_oof, &nb_oof, &oof_truth, default_beta)
             }
             (NbBlend::Auto, Some(nb)) => choose_blend(&plain, nb, &truth, default_beta),
@@ -331,12 +400,22 @@ fn train_label(
             notes.push(format!("{e}; using the plain logistic function"));
             Calibration::default()
         });
-        let probs: Vec<f32> = margins.iter().map(|&m| calibration.probability(m)).collect();
+        let probs: Vec<f32> = margins
+            .iter()
+            .map(|&m| calibration.probability(m))
+            .collect();
         let flag = best_f1_threshold(&probs, &truth).map_or(0.5, |(t, _)| t);
-        let block = precision_threshold(&probs, &truth, options.block_precision, 5).map(|b| b.max(flag));
+        let block =
+            precision_threshold(&probs, &truth, options.block_precision, 5).map(|b| b.max(flag));
         let thresholds = Thresholds { flag, block };
         let metrics = Some(evaluate(name, &probs, &truth, flag));
-        Ok(HeldOutChoice { beta, calibration, thresholds, metrics, notes })
+        Ok(HeldOutChoice {
+            beta,
+            calibration,
+            thresholds,
+            metrics,
+            notes,
+        })
     };
     let (held_out, final_pair) = rayon::join(holdout, || fit_pair(x, &known, targets, options));
     let choice = held_out?;

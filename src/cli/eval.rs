@@ -3,10 +3,10 @@
 use super::{load_model, set_threads, Outcome};
 use anyhow::{bail, Result};
 use clap::Args;
+use moderato::batch::probabilities_of;
 use moderato::eval::{evaluate, LabelMetrics};
 use moderato::io::labelled::read_labelled;
 use moderato::io::LabelledSpec;
-use moderato::batch::probabilities_of;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -16,7 +16,12 @@ pub struct EvalArgs {
     #[arg(long, short = 'm')]
     model: Option<PathBuf>,
     /// Labelled CSV file, optionally `file.csv:label=column,...`.
-    #[arg(long = "input", short = 'i', required = true, value_name = "FILE[:LABEL=COLUMN,...]")]
+    #[arg(
+        long = "input",
+        short = 'i',
+        required = true,
+        value_name = "FILE[:LABEL=COLUMN,...]"
+    )]
     input: String,
     /// Column holding the text.
     #[arg(long)]
@@ -62,7 +67,9 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     let scoring_seconds = start.elapsed().as_secs_f64();
     let mut labels = Vec::new();
     for col in &file.columns {
-        let li = model.label_index(&col.label).expect("columns are model labels");
+        let li = model
+            .label_index(&col.label)
+            .expect("columns are model labels");
         let (mut scores, mut truth) = (Vec::new(), Vec::new());
         for (p, v) in probs.iter().zip(&col.values) {
             if let Some(t) = v {
@@ -70,7 +77,12 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
                 truth.push(*t);
             }
         }
-        labels.push(evaluate(&col.label, &scores, &truth, model.labels()[li].thresholds.flag));
+        labels.push(evaluate(
+            &col.label,
+            &scores,
+            &truth,
+            model.labels()[li].thresholds.flag,
+        ));
     }
     let aucs: Vec<f64> = labels.iter().filter_map(|m| m.roc_auc).collect();
     let report = Report {
@@ -87,15 +99,29 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         return Ok(Outcome::Done);
     }
     let f = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.4}"));
-    println!("model {} on {} ({} rows)", report.model, report.input, report.rows);
+    println!(
+        "model {} on {} ({} rows)",
+        report.model, report.input, report.rows
+    );
     println!("| label | rows | positives | ROC AUC | PR AUC | threshold | precision | recall | F1 | TP | FP | FN | TN |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for m in &report.labels {
         let c = m.confusion;
         println!(
             "| {} | {} | {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.4} | {} | {} | {} | {} |",
-            m.label, m.rows, m.positives, f(m.roc_auc), f(m.pr_auc), m.threshold, m.precision, m.recall, m.f1,
-            c.true_positives, c.false_positives, c.false_negatives, c.true_negatives
+            m.label,
+            m.rows,
+            m.positives,
+            f(m.roc_auc),
+            f(m.pr_auc),
+            m.threshold,
+            m.precision,
+            m.recall,
+            m.f1,
+            c.true_positives,
+            c.false_positives,
+            c.false_negatives,
+            c.true_negatives
         );
     }
     println!("mean ROC AUC {}", f(report.mean_roc_auc));

@@ -40,10 +40,17 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
     println!("decision: {}", scored.verdict.decision);
     for (i, e) in scored.explanations.iter().enumerate() {
         let t = model.labels()[i].thresholds;
-        let mark = if scored.verdict.flags.contains(&i) { "FLAGGED" } else { "" };
+        let mark = if scored.verdict.flags.contains(&i) {
+            "FLAGGED"
+        } else {
+            ""
+        };
         println!("{}: {:.4} (flag at {:.3}) {mark}", e.label, e.score, t.flag);
         for tok in &e.tokens {
-            println!("    {:<24} +{:.3}  [{}..{}]", tok.text, tok.weight, tok.start, tok.end);
+            println!(
+                "    {:<24} +{:.3}  [{}..{}]",
+                tok.text, tok.weight, tok.start, tok.end
+            );
         }
     }
     Ok(Outcome::Done)

@@ -67,12 +67,12 @@ pub fn run() -> ExitCode {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        let io = c
-            .downcast_ref::<std::io::Error>()
-            .or_else(|| match c.downcast_ref::<moderato::Error>() {
+        let io = c.downcast_ref::<std::io::Error>().or_else(|| {
+            match c.downcast_ref::<moderato::Error>() {
                 Some(moderato::Error::Io { source, .. }) => Some(source),
                 _ => None,
-            });
+            }
+        });
         io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }

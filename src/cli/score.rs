@@ -4,7 +4,9 @@ use super::{load_model, set_threads, Outcome};
 use anyhow::{Context, Result};
 use clap::Args;
 use moderato::batch::{score_stream, BatchOptions, BatchSummary};
-use moderato::io::{open_comments, CsvSink, InputFormat, InputSpec, JsonlSink, OutputFormat, ScoreSink};
+use moderato::io::{
+    open_comments, CsvSink, InputFormat, InputSpec, JsonlSink, OutputFormat, ScoreSink,
+};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;

@@ -4,13 +4,13 @@ use super::{set_threads, Outcome};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use linfa::ParamGuard;
 use moderato::features::VocabularyConfig;
 use moderato::io::{LabelledSpec, TrainingSet};
 use moderato::learn::{ClassWeight, LogisticRegression};
 use moderato::model::file;
 use moderato::text::{AnalyzerConfig, Language};
 use moderato::train::{train, NbBlend, Progress, TrainOptions};
-use linfa::ParamGuard;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,12 @@ use std::time::{Duration, Instant};
 pub struct TrainArgs {
     /// Labelled CSV file, optionally with label mappings: `file.csv` or
     /// `file.csv:offensive=abusive,hate=hs` (model label = column). Repeat for several files.
-    #[arg(long = "input", short = 'i', required = true, value_name = "FILE[:LABEL=COLUMN,...]")]
+    #[arg(
+        long = "input",
+        short = 'i',
+        required = true,
+        value_name = "FILE[:LABEL=COLUMN,...]"
+    )]
     inputs: Vec<String>,
     /// Where to write the model; the card goes beside it as `<name>.card.md`.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -107,8 +112,14 @@ fn parse_range(s: &str) -> Result<(u8, u8)> {
         return Ok((0, 0));
     }
     let (a, b) = s.split_once('-').unwrap_or((s, s));
-    let lo: u8 = a.trim().parse().with_context(|| format!("bad n-gram range '{s}'"))?;
-    let hi: u8 = b.trim().parse().with_context(|| format!("bad n-gram range '{s}'"))?;
+    let lo: u8 = a
+        .trim()
+        .parse()
+        .with_context(|| format!("bad n-gram range '{s}'"))?;
+    let hi: u8 = b
+        .trim()
+        .parse()
+        .with_context(|| format!("bad n-gram range '{s}'"))?;
     Ok((lo, hi))
 }
 
@@ -121,7 +132,8 @@ struct Spinner(ProgressBar, Instant);
 
 impl Progress for Spinner {
     fn stage(&self, name: &str) {
-        self.0.set_message(format!("{name} ({:.1} s)", self.1.elapsed().as_secs_f64()));
+        self.0
+            .set_message(format!("{name} ({:.1} s)", self.1.elapsed().as_secs_f64()));
     }
 }
 
@@ -164,7 +176,10 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         .map(|s| LabelledSpec::parse(s))
         .collect::<moderato::Result<Vec<_>>>()?;
     let spinner = ProgressBar::new_spinner();
-    spinner.set_style(ProgressStyle::with_template("{spinner} training: {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    spinner.set_style(
+        ProgressStyle::with_template("{spinner} training: {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     spinner.enable_steady_tick(Duration::from_millis(120));
     let progress = Spinner(spinner, start);
     progress.stage("reading input");
@@ -211,7 +226,8 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
                 l.positives,
                 auc,
                 l.flag_threshold,
-                l.block_threshold.map_or("never".into(), |b| format!("{b:.3}"))
+                l.block_threshold
+                    .map_or("never".into(), |b| format!("{b:.3}"))
             );
         }
     }

@@ -135,12 +135,24 @@ fn linfa_scores(predicted: &[bool], truth: &[bool], c: &Confusion) -> (f64, f64,
         let pred = Array1::from(predicted.to_vec());
         let gt = Array1::from(truth.to_vec());
         if let Ok(cm) = pred.confusion_matrix(&gt) {
-            return (clean(cm.recall()), clean(cm.precision()), clean(cm.f1_score()));
+            return (
+                clean(cm.recall()),
+                clean(cm.precision()),
+                clean(cm.f1_score()),
+            );
         }
     }
     let tp = c.true_positives as f64;
-    let precision = if tp > 0.0 { tp / (tp + c.false_positives as f64) } else { 0.0 };
-    let recall = if tp > 0.0 { tp / (tp + c.false_negatives as f64) } else { 0.0 };
+    let precision = if tp > 0.0 {
+        tp / (tp + c.false_positives as f64)
+    } else {
+        0.0
+    };
+    let recall = if tp > 0.0 {
+        tp / (tp + c.false_negatives as f64)
+    } else {
+        0.0
+    };
     let f1 = if precision + recall > 0.0 {
         2.0 * precision * recall / (precision + recall)
     } else {
@@ -185,8 +197,17 @@ mod tests {
         assert_eq!(m.confusion.true_negatives, 1);
         assert!((m.precision - 0.5).abs() < 1e-6);
         assert!((m.recall - 0.5).abs() < 1e-6);
-        let m = evaluate("toxic", &[0.9, 0.8, 0.1, 0.2], &[true, false, true, true], 0.5);
-        assert!((m.precision - 0.5).abs() < 1e-6, "precision {}", m.precision);
+        let m = evaluate(
+            "toxic",
+            &[0.9, 0.8, 0.1, 0.2],
+            &[true, false, true, true],
+            0.5,
+        );
+        assert!(
+            (m.precision - 0.5).abs() < 1e-6,
+            "precision {}",
+            m.precision
+        );
         assert!((m.recall - 1.0 / 3.0).abs() < 1e-6, "recall {}", m.recall);
     }
 }

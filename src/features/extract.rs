@@ -1,8 +1,8 @@
 //! Walks a comment's tokens and emits its features, with a per-distinct-token cache so that
 //! stemming and character n-gram hashing happen once per word, not once per occurrence.
 
-use crate::text::{AnalyzedDoc, Analyzer, Block, TokenKeys};
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key};
+use crate::text::{AnalyzedDoc, Analyzer, Block, TokenKeys};
 use rustc_hash::FxHashMap;
 
 /// Tokens-per-cache limit: past it the cache is emptied, which bounds memory on huge inputs.
@@ -157,9 +157,14 @@ mod tests {
         let words: Vec<_> = seen.iter().filter(|e| e.block == Block::Word).collect();
         // two words and one pair
         assert_eq!(words.len(), 3);
-        assert!(words.iter().any(|e| e.first_token == 0 && e.last_token == 1));
+        assert!(words
+            .iter()
+            .any(|e| e.first_token == 0 && e.last_token == 1));
         let chars = seen.iter().filter(|e| e.block == Block::Char).count();
-        assert_eq!(chars, analyzer.char_ngrams("you").len() + analyzer.char_ngrams("idiot").len());
+        assert_eq!(
+            chars,
+            analyzer.char_ngrams("you").len() + analyzer.char_ngrams("idiot").len()
+        );
         // A second pass through the cache gives the same features.
         let mut again = Vec::new();
         ex.extract(&analyzer, "you idiot", false, Some, |e| again.push(e.id));

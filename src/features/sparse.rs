@@ -166,7 +166,10 @@ mod tests {
         both.append(&m);
         assert_eq!(both.nrows(), 4);
         assert_eq!(both.row(3), m.row(1));
-        let sub = RowSubset { matrix: &both, rows: &[3] };
+        let sub = RowSubset {
+            matrix: &both,
+            rows: &[3],
+        };
         assert_eq!(sub.nsamples(), 1);
         assert_eq!(sub.row(0), m.row(1));
     }

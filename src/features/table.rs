@@ -68,7 +68,9 @@ mod tests {
 
     #[test]
     fn finds_every_key_and_rejects_others() {
-        let keys: Vec<u64> = (0..1000u64).map(|k| k.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+        let keys: Vec<u64> = (0..1000u64)
+            .map(|k| k.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
         let table = FeatureTable::from_keys(&keys);
         for (i, &k) in keys.iter().enumerate() {
             assert_eq!(table.get(k), Some(i as u32));

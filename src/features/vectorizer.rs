@@ -159,8 +159,16 @@ impl Vectorizer {
             out.indices.push(id);
             out.values.push(w);
         }
-        let word_scale = if word_sq > 0.0 { word_sq.sqrt().recip() } else { 0.0 };
-        let char_scale = if char_sq > 0.0 { char_sq.sqrt().recip() } else { 0.0 };
+        let word_scale = if word_sq > 0.0 {
+            word_sq.sqrt().recip()
+        } else {
+            0.0
+        };
+        let char_scale = if char_sq > 0.0 {
+            char_sq.sqrt().recip()
+        } else {
+            0.0
+        };
         for (id, v) in out.indices.iter().zip(out.values.iter_mut()) {
             *v *= match vocab.block(*id) {
                 Block::Word => word_scale,

@@ -110,10 +110,16 @@ mod tests {
     #[test]
     fn extension_then_content() {
         assert_eq!(from_extension(Path::new("a.CSV")), Some(InputFormat::Csv));
-        assert_eq!(from_extension(Path::new("a.ndjson")), Some(InputFormat::Jsonl));
+        assert_eq!(
+            from_extension(Path::new("a.ndjson")),
+            Some(InputFormat::Jsonl)
+        );
         assert_eq!(from_extension(Path::new("page")), None);
         assert_eq!(sniff(b"{\"text\": \"hi\"}\n"), InputFormat::Jsonl);
-        assert_eq!(sniff(b"\xEF\xBB\xBFid,comment_text,toxic\n1,hi,0\n"), InputFormat::Csv);
+        assert_eq!(
+            sniff(b"\xEF\xBB\xBFid,comment_text,toxic\n1,hi,0\n"),
+            InputFormat::Csv
+        );
         assert_eq!(sniff(b"id\ttext\n"), InputFormat::Tsv);
         assert_eq!(sniff(b"just some words, really\n"), InputFormat::Text);
         assert!("xml".parse::<InputFormat>().is_err());

@@ -28,7 +28,9 @@ impl LabelledSpec {
                     })?;
                     let (label, column) = (label.trim(), column.trim());
                     if label.is_empty() || column.is_empty() {
-                        return Err(Error::Config(format!("'{pair}' in '{s}' is not label=column")));
+                        return Err(Error::Config(format!(
+                            "'{pair}' in '{s}' is not label=column"
+                        )));
                     }
                     mapping.push((label.to_string(), column.to_string()));
                 }
@@ -45,13 +47,17 @@ impl LabelledSpec {
     }
 }
 
+/// A label value that is none of 0/1, true/false, yes/no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidLabel;
+
 /// Parses a label value: 0/1, true/false, yes/no (any case); empty means unknown.
-pub fn parse_label(value: &str) -> std::result::Result<Option<bool>, ()> {
+pub fn parse_label(value: &str) -> std::result::Result<Option<bool>, InvalidLabel> {
     match value.trim().to_ascii_lowercase().as_str() {
         "" => Ok(None),
         "1" | "1.0" | "true" | "yes" | "y" | "t" => Ok(Some(true)),
         "0" | "0.0" | "false" | "no" | "n" | "f" => Ok(Some(false)),
-        _ => Err(()),
+        _ => Err(InvalidLabel),
     }
 }
 
@@ -94,7 +100,11 @@ pub fn read_labelled(
     let path = Path::new(&spec.path);
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    let delimiter = if spec.path.to_ascii_lowercase().ends_with(".tsv") { b'\t' } else { b',' };
+    let delimiter = if spec.path.to_ascii_lowercase().ends_with(".tsv") {
+        b'\t'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -109,7 +119,13 @@ pub fn read_labelled(
     let mut candidates: Vec<(String, usize)> = Vec::new();
     for (label, column) in &spec.mapping {
         let idx = column_of(column).ok_or_else(|| {
-            Error::input(path, format!("no column named '{column}' (mapped to label '{label}'); columns are: {}", headers.join(", ")))
+            Error::input(
+                path,
+                format!(
+                    "no column named '{column}' (mapped to label '{label}'); columns are: {}",
+                    headers.join(", ")
+                ),
+            )
         })?;
         candidates.push((label.clone(), idx));
     }
@@ -148,7 +164,11 @@ pub fn read_labelled(
                 if record.len() != headers.len() {
                     rejected.push(Rejected {
                         line,
-                        reason: format!("row has {} fields but the header has {}", record.len(), headers.len()),
+                        reason: format!(
+                            "row has {} fields but the header has {}",
+                            record.len(),
+                            headers.len()
+                        ),
                     });
                     continue;
                 }
@@ -174,7 +194,7 @@ pub fn read_labelled(
                         true
                     }
                     Ok(None) => true,
-                    Err(()) => false,
+                    Err(InvalidLabel) => false,
                 }
             });
             ok && any
@@ -195,7 +215,10 @@ pub fn read_labelled(
         let text = match std::str::from_utf8(&r[text_idx]) {
             Ok(t) => t,
             Err(_) => {
-                rejected.push(Rejected { line: *line, reason: "text is not valid UTF-8".into() });
+                rejected.push(Rejected {
+                    line: *line,
+                    reason: "text is not valid UTF-8".into(),
+                });
                 continue;
             }
         };
@@ -204,7 +227,7 @@ pub fn read_labelled(
             let raw = String::from_utf8_lossy(&r[*idx]);
             match parse_label(&raw) {
                 Ok(v) => values.push(v),
-                Err(()) => {
+                Err(InvalidLabel) => {
                     rejected.push(Rejected {
                         line: *line,
                         reason: format!(
@@ -217,7 +240,10 @@ pub fn read_labelled(
                 }
             }
         }
-        ids.push(id_idx.map_or_else(|| (row_no + 1).to_string(), |i| String::from_utf8_lossy(&r[i]).into_owned()));
+        ids.push(id_idx.map_or_else(
+            || (row_no + 1).to_string(),
+            |i| String::from_utf8_lossy(&r[i]).into_owned(),
+        ));
         texts.push(text.to_string());
         for (c, v) in columns.iter_mut().zip(values) {
             c.values.push(v);
@@ -250,7 +276,11 @@ pub struct TrainingSet {
 
 impl TrainingSet {
     /// Reads and merges labelled files.
-    pub fn read(specs: &[LabelledSpec], text_column: Option<&str>, labels: Option<&[String]>) -> Result<Self> {
+    pub fn read(
+        specs: &[LabelledSpec],
+        text_column: Option<&str>,
+        labels: Option<&[String]>,
+    ) -> Result<Self> {
         let files = specs
             .iter()
             .map(|s| read_labelled(s, text_column, labels))
@@ -276,8 +306,13 @@ impl TrainingSet {
             ));
         }
         for name in &names {
-            if !files.iter().any(|f| f.columns.iter().any(|c| &c.label == name)) {
-                return Err(Error::Training(format!("label '{name}' is in none of the input files")));
+            if !files
+                .iter()
+                .any(|f| f.columns.iter().any(|c| &c.label == name))
+            {
+                return Err(Error::Training(format!(
+                    "label '{name}' is in none of the input files"
+                )));
             }
         }
         let mut set = TrainingSet {
@@ -302,10 +337,17 @@ impl TrainingSet {
                     .columns
                     .iter()
                     .filter(|c| names.contains(&c.label))
-                    .map(|c| if c.label == c.column { c.label.clone() } else { format!("{}={}", c.label, c.column) })
+                    .map(|c| {
+                        if c.label == c.column {
+                            c.label.clone()
+                        } else {
+                            format!("{}={}", c.label, c.column)
+                        }
+                    })
                     .collect(),
             });
-            set.rejected.extend(f.rejected.into_iter().map(|r| (f.path.clone(), r)));
+            set.rejected
+                .extend(f.rejected.into_iter().map(|r| (f.path.clone(), r)));
             set.texts.extend(f.texts);
         }
         Ok(set)
@@ -327,14 +369,21 @@ mod tests {
     fn parses_specs_with_mappings() {
         let s = LabelledSpec::parse("data/a.csv:offensive=abusive,hate=hs").unwrap();
         assert_eq!(s.path, "data/a.csv");
-        assert_eq!(s.mapping, vec![("offensive".into(), "abusive".into()), ("hate".into(), "hs".into())]);
+        assert_eq!(
+            s.mapping,
+            vec![
+                ("offensive".into(), "abusive".into()),
+                ("hate".into(), "hs".into())
+            ]
+        );
         assert_eq!(LabelledSpec::parse("C:/x.csv").unwrap().mapping, vec![]);
         assert!(LabelledSpec::parse("a.csv:=x").is_err());
     }
 
     #[test]
     fn detects_label_columns_and_rejects_bad_values() {
-        let f = file("id,comment,toxic,spam,score\n1,hi,0,no,0.3\n2,bad,1,yes,0.9\n3,x,maybe,no,0.1\n");
+        let f =
+            file("id,comment,toxic,spam,score\n1,hi,0,no,0.3\n2,bad,1,yes,0.9\n3,x,maybe,no,0.1\n");
         let spec = LabelledSpec::parse(f.path().to_str().unwrap()).unwrap();
         // 'toxic' has 'maybe' so auto-detection drops it; 'score' is not boolean.
         let lf = read_labelled(&spec, None, None).unwrap();
@@ -367,7 +416,8 @@ mod tests {
     #[test]
     fn mapping_renames_a_column() {
         let a = file("text,abusive\nyou fool,1\nhello,0\n");
-        let spec = LabelledSpec::parse(&format!("{}:offensive=abusive", a.path().display())).unwrap();
+        let spec =
+            LabelledSpec::parse(&format!("{}:offensive=abusive", a.path().display())).unwrap();
         let set = TrainingSet::read(&[spec], None, None).unwrap();
         assert_eq!(set.labels, vec!["offensive"]);
         assert_eq!(set.files[0].labels, vec!["offensive=abusive"]);

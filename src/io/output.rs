@@ -20,7 +20,9 @@ impl FromStr for OutputFormat {
         match s.to_ascii_lowercase().as_str() {
             "csv" => Ok(OutputFormat::Csv),
             "jsonl" | "ndjson" => Ok(OutputFormat::Jsonl),
-            other => Err(format!("unknown output format '{other}' (use csv or jsonl)")),
+            other => Err(format!(
+                "unknown output format '{other}' (use csv or jsonl)"
+            )),
         }
     }
 }
@@ -106,7 +108,12 @@ impl<W: Write> ScoreSink for CsvSink<W> {
         }
         let mut rec = Vec::with_capacity(self.labels.len() + 4);
         rec.push(id.to_string());
-        rec.extend(scored.probabilities.iter().map(|&p| format!("{:.6}", rounded(p))));
+        rec.extend(
+            scored
+                .probabilities
+                .iter()
+                .map(|&p| format!("{:.6}", rounded(p))),
+        );
         rec.push(
             scored
                 .verdict
@@ -171,7 +178,12 @@ impl<W: Write> ScoreSink for JsonlSink<W> {
         let row = JsonRow {
             id,
             scores: Scores(&self.labels, &scored.probabilities),
-            flags: scored.verdict.flags.iter().map(|&i| self.labels[i].as_str()).collect(),
+            flags: scored
+                .verdict
+                .flags
+                .iter()
+                .map(|&i| self.labels[i].as_str())
+                .collect(),
             decision: scored.verdict.decision.as_str(),
             why: &scored.explanations,
         };

@@ -40,7 +40,10 @@ impl InputSpec {
 /// Opens a byte source: a file, or standard input for `-`.
 pub fn open_source(path: &str) -> Result<Box<dyn BufRead + Send>> {
     if path == "-" {
-        return Ok(Box::new(BufReader::with_capacity(1 << 18, std::io::stdin())));
+        return Ok(Box::new(BufReader::with_capacity(
+            1 << 18,
+            std::io::stdin(),
+        )));
     }
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
@@ -60,7 +63,11 @@ pub fn open_comments(spec: &InputSpec) -> Result<CommentStream> {
     })?;
     match format {
         InputFormat::Csv | InputFormat::Tsv => {
-            let delimiter = if format == InputFormat::Tsv { b'\t' } else { b',' };
+            let delimiter = if format == InputFormat::Tsv {
+                b'\t'
+            } else {
+                b','
+            };
             Ok(Box::new(CsvComments::new(source, path, delimiter, spec)?))
         }
         InputFormat::Jsonl => Ok(Box::new(JsonlComments::new(source, path, spec))),
@@ -76,7 +83,10 @@ pub fn find_text_column(headers: &[String], explicit: Option<&str>, path: &Path)
         return lower.iter().position(|h| *h == want).ok_or_else(|| {
             Error::input(
                 path,
-                format!("no column named '{name}'; columns are: {}", headers.join(", ")),
+                format!(
+                    "no column named '{name}'; columns are: {}",
+                    headers.join(", ")
+                ),
             )
         });
     }
@@ -96,7 +106,11 @@ pub fn find_text_column(headers: &[String], explicit: Option<&str>, path: &Path)
 }
 
 /// Finds the id column: the named one (which must exist) or `id` if present.
-pub fn find_id_column(headers: &[String], explicit: Option<&str>, path: &Path) -> Result<Option<usize>> {
+pub fn find_id_column(
+    headers: &[String],
+    explicit: Option<&str>,
+    path: &Path,
+) -> Result<Option<usize>> {
     let lower: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
     match explicit {
         Some(name) => {
@@ -124,7 +138,11 @@ pub fn read_headers<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let h = if i == 0 { h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h) } else { h };
+            let h = if i == 0 {
+                h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
+            } else {
+                h
+            };
             String::from_utf8(h.to_vec())
                 .map_err(|_| Error::input(path, "header row is not valid UTF-8"))
         })
@@ -185,7 +203,11 @@ impl<R: Read> Iterator for CsvComments<R> {
                     return Some(Err(Error::row(
                         &self.path,
                         line,
-                        format!("row has {} fields but the header has {}", rec.len(), self.columns),
+                        format!(
+                            "row has {} fields but the header has {}",
+                            rec.len(),
+                            self.columns
+                        ),
                     )));
                 }
                 let text = match std::str::from_utf8(&rec[self.text]) {
@@ -256,8 +278,8 @@ impl<R: BufRead> JsonlComments<R> {
 
     fn parse(&self) -> Result<Comment> {
         let bad = |m: String| Error::row(&self.path, self.line, m);
-        let value: serde_json::Value = serde_json::from_slice(&self.buf)
-            .map_err(|e| bad(format!("invalid JSON: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&self.buf).map_err(|e| bad(format!("invalid JSON: {e}")))?;
         let obj = value
             .as_object()
             .ok_or_else(|| bad("expected a JSON object".into()))?;
@@ -270,7 +292,12 @@ impl<R: BufRead> JsonlComments<R> {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(serde_json::Value::Number(n)) => n.to_string(),
             None | Some(serde_json::Value::Null) => self.line.to_string(),
-            Some(_) => return Err(bad(format!("field '{}' is not a string or number", self.id_field))),
+            Some(_) => {
+                return Err(bad(format!(
+                    "field '{}' is not a string or number",
+                    self.id_field
+                )))
+            }
         };
         Ok(Comment {
             id,
@@ -374,7 +401,9 @@ mod tests {
         }
     }
 
-    fn collect(it: impl Iterator<Item = Result<Comment>>) -> Vec<std::result::Result<(String, String), String>> {
+    fn collect(
+        it: impl Iterator<Item = Result<Comment>>,
+    ) -> Vec<std::result::Result<(String, String), String>> {
         it.map(|r| r.map(|c| (c.id, c.text)).map_err(|e| e.to_string()))
             .collect()
     }
@@ -385,20 +414,31 @@ mod tests {
         let r = CsvComments::new(Cursor::new(data), "f.csv".into(), b',', &spec()).unwrap();
         let got = collect(r);
         assert_eq!(got[0], Ok(("7".into(), "hello, you".into())));
-        assert_eq!(got[1], Err("f.csv:3: row has 2 fields but the header has 3".into()));
+        assert_eq!(
+            got[1],
+            Err("f.csv:3: row has 2 fields but the header has 3".into())
+        );
         assert_eq!(got[2], Ok(("9".into(), "multi\nline".into())));
     }
 
     #[test]
     fn csv_without_id_uses_row_numbers_and_names_missing_columns() {
         let r = CsvComments::new(Cursor::new("body\na\nb\n"), "f".into(), b',', &spec()).unwrap();
-        assert_eq!(collect(r), vec![Ok(("1".into(), "a".into())), Ok(("2".into(), "b".into()))]);
+        assert_eq!(
+            collect(r),
+            vec![Ok(("1".into(), "a".into())), Ok(("2".into(), "b".into()))]
+        );
         let err = CsvComments::new(Cursor::new("x,y\n1,2\n"), "f.csv".into(), b',', &spec())
             .err()
             .unwrap()
             .to_string();
-        assert!(err.contains("f.csv") && err.contains("no text column"), "{err}");
-        let err = CsvComments::new(Cursor::new(""), "e.csv".into(), b',', &spec()).err().unwrap();
+        assert!(
+            err.contains("f.csv") && err.contains("no text column"),
+            "{err}"
+        );
+        let err = CsvComments::new(Cursor::new(""), "e.csv".into(), b',', &spec())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("empty file"), "{err}");
     }
 
@@ -407,7 +447,10 @@ mod tests {
         let data = "{\"id\": 5, \"text\": \"hi\"}\n\nnot json\n{\"text\": 3}\n{\"text\": \"ok\"}\n";
         let got = collect(JsonlComments::new(Cursor::new(data), "j".into(), &spec()));
         assert_eq!(got[0], Ok(("5".into(), "hi".into())));
-        assert!(got[1].as_ref().unwrap_err().starts_with("j:3: invalid JSON"));
+        assert!(got[1]
+            .as_ref()
+            .unwrap_err()
+            .starts_with("j:3: invalid JSON"));
         assert_eq!(got[2], Err("j:4: field 'text' is not a string".into()));
         assert_eq!(got[3], Ok(("5".into(), "ok".into())));
     }

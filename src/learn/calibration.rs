@@ -28,12 +28,9 @@ impl Calibration {
             .maxiter(200)
             .check()
             .map_err(|e| Error::Training(format!("calibration settings: {e}")))?;
-        let (a, b) = platt_newton_method(
-            ArrayView1::from(margins),
-            ArrayView1::from(labels),
-            &params,
-        )
-        .map_err(|e| Error::Training(format!("calibration failed: {e}")))?;
+        let (a, b) =
+            platt_newton_method(ArrayView1::from(margins), ArrayView1::from(labels), &params)
+                .map_err(|e| Error::Training(format!("calibration failed: {e}")))?;
         if !(a.is_finite() && b.is_finite()) || a >= 0.0 {
             return Err(Error::Training(
                 "calibration produced a non-increasing mapping".into(),

@@ -121,7 +121,10 @@ impl ParamGuard for LogisticParams {
             return Err(Error::Config(format!("C must be positive, not {}", p.c)));
         }
         if !(p.tolerance.is_finite() && p.tolerance > 0.0) {
-            return Err(Error::Config(format!("tolerance must be positive, not {}", p.tolerance)));
+            return Err(Error::Config(format!(
+                "tolerance must be positive, not {}",
+                p.tolerance
+            )));
         }
         if p.max_iter == 0 {
             return Err(Error::Config("max_iter must be at least 1".into()));
@@ -346,7 +349,11 @@ mod tests {
     fn separates_a_toy_problem() {
         let (x, y) = toy();
         let ds = DatasetBase::new(x, y.clone());
-        let model = LogisticRegression::params().check().unwrap().fit(&ds).unwrap();
+        let model = LogisticRegression::params()
+            .check()
+            .unwrap()
+            .fit(&ds)
+            .unwrap();
         let margins: Array1<f32> = model.predict(&ds);
         for (m, t) in margins.iter().zip(y.iter()) {
             assert_eq!(*m > 0.0, *t, "margin {m} for {t}");
@@ -356,10 +363,17 @@ mod tests {
     #[test]
     fn rejects_bad_hyperparameters_and_one_class_data() {
         assert!(LogisticRegression::params().c(0.0).check().is_err());
-        assert!(LogisticRegression::params().tolerance(-1.0).check().is_err());
+        assert!(LogisticRegression::params()
+            .tolerance(-1.0)
+            .check()
+            .is_err());
         let (x, _) = toy();
         let ds = DatasetBase::new(x, Array1::from(vec![true; 8]));
-        assert!(LogisticRegression::params().check().unwrap().fit(&ds).is_err());
+        assert!(LogisticRegression::params()
+            .check()
+            .unwrap()
+            .fit(&ds)
+            .is_err());
     }
 
     #[test]
@@ -368,9 +382,16 @@ mod tests {
         let mut flipped = y.clone();
         flipped[0] = false;
         let weights = Array1::from(vec![0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
-        let params = LogisticRegression::params().class_weight(ClassWeight::None).check().unwrap();
-        let a = params.fit(&DatasetBase::new(x.clone(), y).with_weights(weights.clone())).unwrap();
-        let b = params.fit(&DatasetBase::new(x, flipped).with_weights(weights)).unwrap();
+        let params = LogisticRegression::params()
+            .class_weight(ClassWeight::None)
+            .check()
+            .unwrap();
+        let a = params
+            .fit(&DatasetBase::new(x.clone(), y).with_weights(weights.clone()))
+            .unwrap();
+        let b = params
+            .fit(&DatasetBase::new(x, flipped).with_weights(weights))
+            .unwrap();
         for (wa, wb) in a.weights.iter().zip(&b.weights) {
             assert!((wa - wb).abs() < 1e-4);
         }

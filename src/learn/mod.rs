@@ -5,5 +5,7 @@ pub mod logistic;
 pub mod thresholds;
 
 pub use calibration::Calibration;
-pub use logistic::{ClassWeight, LinearModel, LogisticParams, LogisticRegression, LogisticValidParams};
+pub use logistic::{
+    ClassWeight, LinearModel, LogisticParams, LogisticRegression, LogisticValidParams,
+};
 pub use thresholds::Thresholds;

@@ -68,7 +68,12 @@ pub fn best_f1_threshold(probs: &[f32], labels: &[bool]) -> Option<(f32, f64)> {
 
 /// The lowest threshold at which precision is at least `target` with at least `min_hits`
 /// true positives at or above it.
-pub fn precision_threshold(probs: &[f32], labels: &[bool], target: f64, min_hits: u32) -> Option<f32> {
+pub fn precision_threshold(
+    probs: &[f32],
+    labels: &[bool],
+    target: f64,
+    min_hits: u32,
+) -> Option<f32> {
     let mut found = None;
     for (cut, tp, fp, _) in sweep(probs, labels) {
         if tp >= min_hits && tp as f64 / (tp + fp) as f64 >= target {

@@ -128,7 +128,14 @@ impl ModelCard {
         let a = &self.analyzer;
         let _ = writeln!(s, "\n## Settings\n");
         let _ = writeln!(s, "- Analyzer: Unicode NFKC folding, lowercase, accents removed from Latin letters, invisible characters dropped; tokens for words, numbers, URLs, e-mail addresses, @mentions, emoji and `!`/`?` runs; stemming: {} ({}).", if a.stem { "on" } else { "off" }, a.language);
-        let _ = writeln!(s, "- Features: word 1–{} grams; character {}–{} grams within words; cues: {}.", a.word_ngram_max, a.char_ngram_min, a.char_ngram_max, if a.cues { "URL, shouting" } else { "off" });
+        let _ = writeln!(
+            s,
+            "- Features: word 1–{} grams; character {}–{} grams within words; cues: {}.",
+            a.word_ngram_max,
+            a.char_ngram_min,
+            a.char_ngram_max,
+            if a.cues { "URL, shouting" } else { "off" }
+        );
         let _ = writeln!(s, "- Vocabulary: min_df {}, at most {} word and {} character features; kept {} word and {} character features. Sublinear TF × smoothed IDF from the training corpus, each block L2-normalised.", self.vocabulary.min_df, self.vocabulary.max_word_features, self.vocabulary.max_char_features, self.word_features, self.char_features);
         let p = &self.learner;
         let _ = writeln!(s, "- Learner: L2 logistic regression, dual coordinate descent, C = {}, class weight {:?}, tolerance {}, at most {} passes; Platt calibration on the held-out rows. NB blend: {:?} (a second logistic regression on features scaled by naive-Bayes log-count ratios, blended into the first with the per-label weight in the table).", p.c, p.class_weight, p.tolerance, p.max_iter, self.nb_blend);

@@ -67,14 +67,24 @@ mod tests {
     #[test]
     fn thresholds_give_flags_and_the_strongest_decision() {
         let t = [
-            Thresholds { flag: 0.5, block: Some(0.9) },
-            Thresholds { flag: 0.3, block: None },
+            Thresholds {
+                flag: 0.5,
+                block: Some(0.9),
+            },
+            Thresholds {
+                flag: 0.3,
+                block: None,
+            },
         ];
         assert_eq!(decide(&t, &[0.1, 0.1]).decision, Decision::Allow);
         let v = decide(&t, &[0.2, 0.35]);
         assert_eq!((v.flags, v.decision), (vec![1], Decision::Review));
         let v = decide(&t, &[0.95, 0.99]);
         assert_eq!((v.flags, v.decision), (vec![0, 1], Decision::Block));
-        assert_eq!(decide(&t, &[0.5, 0.0]).flags, vec![0], "the threshold itself flags");
+        assert_eq!(
+            decide(&t, &[0.5, 0.0]).flags,
+            vec![0],
+            "the threshold itself flags"
+        );
     }
 }

@@ -46,7 +46,10 @@ impl AnalyzerConfig {
     /// Checks that the settings make sense.
     pub fn validate(&self) -> Result<(), String> {
         if !(1..=3).contains(&self.word_ngram_max) {
-            return Err(format!("word n-grams must be 1 to 3 long, not {}", self.word_ngram_max));
+            return Err(format!(
+                "word n-grams must be 1 to 3 long, not {}",
+                self.word_ngram_max
+            ));
         }
         if self.char_ngram_min != 0
             && (self.char_ngram_min > self.char_ngram_max || self.char_ngram_max > 8)
@@ -106,7 +109,9 @@ pub struct Analyzer {
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer").field("config", &self.config).finish()
+        f.debug_struct("Analyzer")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -180,7 +185,11 @@ impl Analyzer {
 
     /// The canonical term of a token: the stem of a word, or a shape for the other kinds
     /// (number length, URL host, ...).
-    pub fn canonical_term<'a>(&self, kind: TokenKind, surface: &'a str) -> std::borrow::Cow<'a, str> {
+    pub fn canonical_term<'a>(
+        &self,
+        kind: TokenKind,
+        surface: &'a str,
+    ) -> std::borrow::Cow<'a, str> {
         use std::borrow::Cow;
         match kind {
             TokenKind::Word => self.stem(surface),
@@ -219,7 +228,11 @@ impl Analyzer {
         }
         let has_chars = matches!(
             kind,
-            TokenKind::Word | TokenKind::Number | TokenKind::Url | TokenKind::Email | TokenKind::Mention
+            TokenKind::Word
+                | TokenKind::Number
+                | TokenKind::Url
+                | TokenKind::Email
+                | TokenKind::Mention
         );
         if has_chars && self.config.has_char_ngrams() {
             self.char_keys(surface, &mut out.chars);
@@ -235,7 +248,10 @@ impl Analyzer {
         let mut bounds: Vec<usize> = padded.char_indices().map(|(i, _)| i).collect();
         bounds.push(padded.len());
         let chars = bounds.len() - 1;
-        let (lo, hi) = (self.config.char_ngram_min as usize, self.config.char_ngram_max as usize);
+        let (lo, hi) = (
+            self.config.char_ngram_min as usize,
+            self.config.char_ngram_max as usize,
+        );
         for n in lo..=hi.min(chars) {
             for start in 0..=(chars - n) {
                 let gram = &padded.as_bytes()[bounds[start]..bounds[start + n]];
@@ -250,7 +266,10 @@ impl Analyzer {
             .chain(word.chars())
             .chain(std::iter::once(' '))
             .collect();
-        let (lo, hi) = (self.config.char_ngram_min as usize, self.config.char_ngram_max as usize);
+        let (lo, hi) = (
+            self.config.char_ngram_min as usize,
+            self.config.char_ngram_max as usize,
+        );
         let mut grams = Vec::new();
         for n in lo..=hi.min(padded.len()) {
             for w in padded.windows(n) {
@@ -323,7 +342,11 @@ mod tests {
         analyzer.analyze(text, &mut doc, false);
         doc.tokens
             .iter()
-            .map(|t| analyzer.canonical_term(t.kind, t.text(&doc.normalized.text)).into_owned())
+            .map(|t| {
+                analyzer
+                    .canonical_term(t.kind, t.text(&doc.normalized.text))
+                    .into_owned()
+            })
             .collect()
     }
 
@@ -331,8 +354,21 @@ mod tests {
     fn terms_canonicalise_non_words() {
         let a = Analyzer::new(AnalyzerConfig::default());
         assert_eq!(
-            terms(&a, "Call 0906 170 1461 now!!! https://www.win.com/x @joe a@b.com"),
-            vec!["call", "<num4>", "<num3>", "<num4>", "now", "<!!>", "<url>win.com", "<mention>", "<email>"]
+            terms(
+                &a,
+                "Call 0906 170 1461 now!!! https://www.win.com/x @joe a@b.com"
+            ),
+            vec![
+                "call",
+                "<num4>",
+                "<num3>",
+                "<num4>",
+                "now",
+                "<!!>",
+                "<url>win.com",
+                "<mention>",
+                "<email>"
+            ]
         );
     }
 

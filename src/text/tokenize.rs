@@ -58,7 +58,11 @@ fn is_word_char(c: char) -> bool {
 
 /// Characters that may continue a URL, e-mail or mention chunk.
 fn is_chunk_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '%' | '+' | '&' | '=' | '?' | '~' | '#' | '@')
+    c.is_alphanumeric()
+        || matches!(
+            c,
+            '.' | '_' | '-' | '/' | ':' | '%' | '+' | '&' | '=' | '?' | '~' | '#' | '@'
+        )
 }
 
 fn trim_trailing_punct(s: &str) -> &str {
@@ -109,7 +113,9 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>) {
         if is_word_char(c) {
             let end = word_end(text, i);
             let slice = &text[i..end];
-            let kind = if slice.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b':'))
+            let kind = if slice
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b':'))
             {
                 TokenKind::Number
             } else {
@@ -166,7 +172,10 @@ fn word_end(text: &str, start: usize) -> usize {
             end = start + off + c.len_utf8();
             continue;
         }
-        let prev_digit = text[..start + off].chars().next_back().is_some_and(|p| p.is_ascii_digit());
+        let prev_digit = text[..start + off]
+            .chars()
+            .next_back()
+            .is_some_and(|p| p.is_ascii_digit());
         let next = chars.peek().map(|&(_, n)| n);
         let joins = match c {
             '\'' => next.is_some_and(is_word_char),
@@ -183,10 +192,15 @@ fn word_end(text: &str, start: usize) -> usize {
 /// Recognises a URL, e-mail address or mention starting at `start`.
 fn special_chunk(text: &str, start: usize) -> Option<(TokenKind, usize)> {
     let rest = &text[start..];
-    let scheme = rest.starts_with("http://") || rest.starts_with("https://") || rest.starts_with("www.");
+    let scheme =
+        rest.starts_with("http://") || rest.starts_with("https://") || rest.starts_with("www.");
     let mut end = start;
     for (off, c) in rest.char_indices() {
-        if is_chunk_char(c) || (scheme && !c.is_whitespace() && !matches!(c, '"' | '<' | '>' | '(' | ')' | '[' | ']' | '{' | '}')) {
+        if is_chunk_char(c)
+            || (scheme
+                && !c.is_whitespace()
+                && !matches!(c, '"' | '<' | '>' | '(' | ')' | '[' | ']' | '{' | '}'))
+        {
             end = start + off + c.len_utf8();
         } else {
             break;
@@ -248,13 +262,32 @@ mod tests {
         use TokenKind::*;
         assert_eq!(
             toks("you're wrong, 3.5 times!! ok?"),
-            vec![(Word, "you're"), (Word, "wrong"), (Number, "3.5"), (Word, "times"), (Punct, "!!"), (Word, "ok"), (Punct, "?")]
+            vec![
+                (Word, "you're"),
+                (Word, "wrong"),
+                (Number, "3.5"),
+                (Word, "times"),
+                (Punct, "!!"),
+                (Word, "ok"),
+                (Punct, "?")
+            ]
         );
         assert_eq!(
             toks("win £1000 or 50% off"),
-            vec![(Word, "win"), (Symbol, "£"), (Number, "1000"), (Word, "or"), (Number, "50"), (Symbol, "%"), (Word, "off")]
+            vec![
+                (Word, "win"),
+                (Symbol, "£"),
+                (Number, "1000"),
+                (Word, "or"),
+                (Number, "50"),
+                (Symbol, "%"),
+                (Word, "off")
+            ]
         );
-        assert_eq!(toks("sh1t mp3 2024"), vec![(Word, "sh1t"), (Word, "mp3"), (Number, "2024")]);
+        assert_eq!(
+            toks("sh1t mp3 2024"),
+            vec![(Word, "sh1t"), (Word, "mp3"), (Number, "2024")]
+        );
     }
 
     #[test]
@@ -274,8 +307,14 @@ mod tests {
                 (Emoji, "😀")
             ]
         );
-        assert_eq!(toks("visit murdev.com now"), vec![(Word, "visit"), (Url, "murdev.com"), (Word, "now")]);
-        assert_eq!(toks("end.of sentence"), vec![(Word, "end"), (Word, "of"), (Word, "sentence")]);
+        assert_eq!(
+            toks("visit murdev.com now"),
+            vec![(Word, "visit"), (Url, "murdev.com"), (Word, "now")]
+        );
+        assert_eq!(
+            toks("end.of sentence"),
+            vec![(Word, "end"), (Word, "of"), (Word, "sentence")]
+        );
         assert_eq!(url_host("https://www.example.com/x"), "example.com");
     }
 
@@ -283,6 +322,9 @@ mod tests {
     fn non_latin_words() {
         use TokenKind::*;
         assert_eq!(toks("привет, мир"), vec![(Word, "привет"), (Word, "мир")]);
-        assert_eq!(toks("schöne grüße"), vec![(Word, "schöne"), (Word, "grüße")]);
+        assert_eq!(
+            toks("schöne grüße"),
+            vec![(Word, "schöne"), (Word, "grüße")]
+        );
     }
 }

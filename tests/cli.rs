@@ -1,0 +1,417 @@
+//! End-to-end tests through the real `moderato` binary: train on the project's own training
+//! data, score every input format, evaluate, explain, and refuse bad models and rows.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_moderato"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("moderato runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A model trained once per test binary on training-data/comments.csv.
+fn model() -> &'static str {
+    static MODEL: OnceLock<(tempfile::TempDir, String)> = OnceLock::new();
+    &MODEL
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("td.model").display().to_string();
+            let o = run(&[
+                "train",
+                "-i",
+                "training-data/comments.csv",
+                "-o",
+                &path,
+                "-q",
+            ]);
+            assert!(o.status.success(), "train failed: {}", stderr(&o));
+            (dir, path)
+        })
+        .1
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = vec![r.headers().unwrap().iter().map(String::from).collect()];
+    rows.extend(
+        r.records()
+            .map(|x| x.unwrap().iter().map(String::from).collect()),
+    );
+    rows
+}
+
+#[test]
+fn train_writes_model_and_card() {
+    let m = model();
+    assert!(Path::new(m).exists());
+    let card = PathBuf::from(m).with_extension("card.md");
+    let card = std::fs::read_to_string(card).unwrap();
+    assert!(
+        card.contains("| toxic |") && card.contains("| spam |"),
+        "{card}"
+    );
+    assert!(card.contains("training-data/comments.csv"));
+    assert!(card.contains("sha256"));
+}
+
+#[test]
+fn score_csv_keeps_ids_order_and_header() {
+    let o = run(&["score", "--model", model(), &fixture("heldout.csv")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = csv_rows(&stdout(&o));
+    assert_eq!(rows[0], vec!["id", "toxic", "spam", "flags", "decision"]);
+    assert_eq!(rows.len(), 21, "one row per comment plus the header");
+    for (i, r) in rows[1..].iter().enumerate() {
+        assert_eq!(r[0], format!("h{}", i + 1), "input order kept");
+        for p in &r[1..3] {
+            let p: f64 = p.parse().unwrap();
+            assert!((0.0..=1.0).contains(&p));
+        }
+        assert!(["allow", "review", "block"].contains(&r[4].as_str()));
+    }
+    // Plain cases: a clean comment is allowed, an insult flagged toxic, spam flagged spam.
+    assert_eq!(rows[1][4], "allow", "{:?}", rows[1]);
+    assert!(rows[9][3].contains("toxic"), "{:?}", rows[9]);
+    assert!(rows[15][3].contains("spam"), "{:?}", rows[15]);
+    assert!(stderr(&o).contains("read 20, scored 20, errors 0"));
+}
+
+#[test]
+fn eval_reports_metrics_as_table_and_json() {
+    let o = run(&[
+        "eval",
+        "--model",
+        model(),
+        "-i",
+        &fixture("heldout.csv"),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let labels = v["labels"].as_array().unwrap();
+    assert_eq!(labels.len(), 2);
+    for l in labels {
+        let auc = l["roc_auc"].as_f64().unwrap();
+        assert!(auc > 0.85, "{l}");
+        let c = &l["confusion"];
+        let total: u64 = [
+            "true_positives",
+            "false_positives",
+            "false_negatives",
+            "true_negatives",
+        ]
+        .iter()
+        .map(|k| c[k].as_u64().unwrap())
+        .sum();
+        assert_eq!(total, 20);
+        assert!(l["pr_auc"].as_f64().is_some() && l["f1"].as_f64().is_some());
+    }
+    let o = run(&["eval", "--model", model(), "-i", &fixture("heldout.csv")]);
+    assert!(stdout(&o).contains("| toxic |") && stdout(&o).contains("mean ROC AUC"));
+}
+
+#[test]
+fn score_jsonl_in_and_out() {
+    let o = run(&[
+        "score",
+        "--model",
+        model(),
+        &fixture("comments.jsonl"),
+        "--format",
+        "jsonl",
+        "--explain",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], "a1");
+    assert_eq!(lines[2]["id"], "3", "line number when the id is missing");
+    assert!(lines[1]["scores"]["toxic"].as_f64().unwrap() > 0.5);
+    assert_eq!(lines[1]["flags"][0], "toxic");
+    let why = &lines[1]["why"][0];
+    assert_eq!(why["label"], "toxic");
+    let tokens: Vec<&str> = why["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        tokens.contains(&"idiot") || tokens.contains(&"stupid"),
+        "{tokens:?}"
+    );
+}
+
+#[test]
+fn score_text_file_and_stdin_agree() {
+    let o = run(&["score", "--model", model(), &fixture("comments.txt")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let from_file = csv_rows(&stdout(&o));
+    assert_eq!(from_file.len(), 4, "blank lines are not comments");
+    assert_eq!(from_file[2][0], "3", "ids are line numbers");
+
+    let mut child = bin()
+        .args(["score", "--model", model(), "-", "--input-format", "text"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(fixture("comments.txt")).unwrap())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(csv_rows(&stdout(&o)), from_file);
+}
+
+#[test]
+fn stdin_format_is_sniffed() {
+    let mut child = bin()
+        .args(["score", "--model", model(), "--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"id\": \"x\", \"text\": \"hello there\"}\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("{\"id\":\"x\""), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_rows_are_reported_and_counted_without_losing_others() {
+    let o = run(&["score", "--model", model(), &fixture("ragged.csv")]);
+    assert_eq!(o.status.code(), Some(3), "row errors exit with 3");
+    let rows = csv_rows(&stdout(&o));
+    assert_eq!(rows.len(), 3, "two good rows scored");
+    let err = stderr(&o);
+    assert!(
+        err.contains("ragged.csv:3: row has 3 fields but the header has 2"),
+        "{err}"
+    );
+    assert!(err.contains("read 3, scored 2, errors 1"), "{err}");
+}
+
+#[test]
+fn missing_text_column_and_unreadable_files_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.csv");
+    std::fs::write(&f, "a,b\n1,2\n").unwrap();
+    let o = run(&["score", "--model", model(), f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no text column"), "{}", stderr(&o));
+    let o = run(&["score", "--model", model(), "/nonexistent/file.csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("/nonexistent/file.csv"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn broken_models_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(model()).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("truncated", bytes[..bytes.len() / 2].to_vec(), "truncated"),
+        (
+            "foreign",
+            b"PK\x03\x04 this is a zip file".to_vec(),
+            "not a moderato model",
+        ),
+        (
+            "corrupt",
+            {
+                let mut b = bytes.clone();
+                let n = b.len();
+                b[n - 10] ^= 0xff;
+                b
+            },
+            "corrupted",
+        ),
+        (
+            "version",
+            {
+                let mut b = bytes.clone();
+                b[8] = 99;
+                b
+            },
+            "version 99",
+        ),
+    ];
+    for (name, content, expect) in cases {
+        let p = dir.path().join(format!("{name}.model"));
+        std::fs::write(&p, content).unwrap();
+        let o = run(&[
+            "score",
+            "--model",
+            p.to_str().unwrap(),
+            &fixture("comments.txt"),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        assert!(stderr(&o).contains(expect), "{name}: {}", stderr(&o));
+        assert!(
+            stdout(&o).is_empty(),
+            "{name}: no output from a broken model"
+        );
+    }
+    let o = run(&[
+        "score",
+        "--model",
+        "/nonexistent.model",
+        &fixture("comments.txt"),
+    ]);
+    assert!(
+        stderr(&o).contains("no model at /nonexistent.model"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn training_refuses_unusable_rows_with_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("t.csv");
+    let mut content = String::from("text,toxic\n");
+    let good = std::fs::read_to_string("training-data/comments.csv").unwrap();
+    for r in csv_rows(&good).iter().skip(1) {
+        content.push_str(&format!("\"{}\",{}\n", r[1].replace('"', "\"\""), r[2]));
+    }
+    content.push_str("\"odd one\",maybe\n");
+    std::fs::write(&f, content).unwrap();
+    let out = dir.path().join("m.model");
+    let o = run(&[
+        "train",
+        "-i",
+        f.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--labels",
+        "toxic",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("refused 1 rows") && err.contains("'maybe'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn explain_points_at_the_words() {
+    let text = "You are an IDIOT, honestly";
+    let o = run(&["explain", "--model", model(), "--json", text]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let toxic = v["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["label"] == "toxic")
+        .unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    for t in toxic["tokens"].as_array().unwrap() {
+        let (s, e) = (
+            t["start"].as_u64().unwrap() as usize,
+            t["end"].as_u64().unwrap() as usize,
+        );
+        let span: String = chars[s..e].iter().collect();
+        assert_eq!(span, t["text"].as_str().unwrap());
+    }
+    assert_eq!(toxic["tokens"][0]["text"], "IDIOT", "{toxic}");
+}
+
+#[test]
+fn default_model_scores_plain_cases() {
+    if !Path::new("models/default.model").exists() {
+        eprintln!("SKIPPED: models/default.model is absent");
+        return;
+    }
+    let mut child = bin()
+        .args(["score", "--format", "jsonl", "--input-format", "text"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Thank you for this thoughtful article.\nyou are a worthless idiot, shut up\nSubscribe to my channel for free gift cards http://bit.ly/win\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v[0]["decision"], "allow", "{}", v[0]);
+    assert!(
+        v[1]["flags"].as_array().unwrap().contains(&"toxic".into()),
+        "{}",
+        v[1]
+    );
+    assert!(
+        v[2]["flags"].as_array().unwrap().contains(&"spam".into()),
+        "{}",
+        v[2]
+    );
+}
+
+#[test]
+fn raw_youtube_spam_file_is_read_in_its_own_layout() {
+    let raw = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets/raw/youtube_spam/Youtube01-Psy.csv");
+    if !raw.exists() {
+        eprintln!("SKIPPED: ../shared/datasets is absent");
+        return;
+    }
+    let o = run(&[
+        "score",
+        "--model",
+        model(),
+        raw.to_str().unwrap(),
+        "--text-column",
+        "CONTENT",
+        "--id-column",
+        "COMMENT_ID",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = csv_rows(&stdout(&o));
+    let expected = csv::Reader::from_path(&raw).unwrap().records().count();
+    assert_eq!(rows.len() - 1, expected);
+}
