@@ -34,9 +34,13 @@ pub struct TrainArgs {
     /// Labels to learn, comma-separated (default: every 0/1, true/false or yes/no column).
     #[arg(long, value_delimiter = ',')]
     labels: Option<Vec<String>>,
-    /// Stemming language (any of the 18 Snowball languages, by name or ISO code).
-    #[arg(long, default_value = "english")]
-    language: Language,
+    /// Stemming languages, comma-separated, main one first (any of the 18 Snowball languages,
+    /// by name or ISO code).
+    #[arg(long, default_value = "english", value_delimiter = ',')]
+    language: Vec<Language>,
+    /// Do not undo obfuscation (leetspeak, look-alike letters, letters written apart ...).
+    #[arg(long)]
+    no_deobfuscate: bool,
     /// Do not stem words.
     #[arg(long)]
     no_stem: bool,
@@ -149,7 +153,8 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         .check()?;
     let options = TrainOptions {
         analyzer: AnalyzerConfig {
-            language: args.language,
+            languages: args.language.clone(),
+            deobfuscate: !args.no_deobfuscate,
             stem: !args.no_stem,
             word_ngram_max: args.word_ngrams,
             char_ngram_min: char_min,

@@ -2,7 +2,7 @@
 //! stemming and character n-gram hashing happen once per word, not once per occurrence.
 
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key};
-use crate::text::{AnalyzedDoc, Analyzer, Block, TokenKeys};
+use crate::text::{AnalyzedDoc, Analyzer, Block, TokenKeys, TokenKind};
 use rustc_hash::FxHashMap;
 
 /// Tokens-per-cache limit: past it the cache is emptied, which bounds memory on huge inputs.
@@ -26,7 +26,7 @@ pub struct Emitted<Id> {
 struct CachedToken<Id> {
     term_key: u64,
     term: Option<Id>,
-    cue: Option<Id>,
+    extras: Vec<Id>,
     chars: Vec<Id>,
 }
 
@@ -81,7 +81,12 @@ impl<Id: Copy> Extractor<Id> {
                     let entry = CachedToken {
                         term_key: self.keys.term,
                         term: resolve(self.keys.term),
-                        cue: self.keys.cue.and_then(&resolve),
+                        extras: self
+                            .keys
+                            .extras
+                            .iter()
+                            .filter_map(|&k| resolve(k))
+                            .collect(),
                         chars: self.keys.chars.iter().filter_map(|&k| resolve(k)).collect(),
                     };
                     self.cache.entry(term.into()).or_insert(entry)
@@ -96,7 +101,7 @@ impl<Id: Copy> Extractor<Id> {
             if let Some(id) = cached.term {
                 emit(word(id, ti));
             }
-            if let Some(id) = cached.cue {
+            for &id in &cached.extras {
                 emit(word(id, ti));
             }
             for &id in &cached.chars {
@@ -106,6 +111,10 @@ impl<Id: Copy> Extractor<Id> {
                     first_token: ti,
                     last_token: ti,
                 });
+            }
+            if token.kind == TokenKind::Joined {
+                // An extra reading of pieces already in the sequence: no n-grams.
+                continue;
             }
             let key = cached.term_key;
             if max_n >= 2 {

@@ -127,7 +127,8 @@ impl ModelCard {
         }
         let a = &self.analyzer;
         let _ = writeln!(s, "\n## Settings\n");
-        let _ = writeln!(s, "- Analyzer: Unicode NFKC folding, lowercase, accents removed from Latin letters, invisible characters dropped; tokens for words, numbers, URLs, e-mail addresses, @mentions, emoji and `!`/`?` runs; stemming: {} ({}).", if a.stem { "on" } else { "off" }, a.language);
+        let languages: Vec<&str> = a.languages.iter().map(|l| l.name()).collect();
+        let _ = writeln!(s, "- Analyzer: Unicode NFKC folding, lowercase, accents removed from Latin letters, invisible characters dropped; de-obfuscation (look-alike letters, leetspeak, letter runs, letters written apart, masked letters): {}; tokens for words, numbers, URLs, e-mail addresses, @mentions, emoji, currency signs and `!`/`?` runs; stemming: {} ({}).", if a.deobfuscate { "on" } else { "off" }, if a.stem { "on" } else { "off" }, languages.join(", "));
         let _ = writeln!(
             s,
             "- Features: word 1–{} grams; character {}–{} grams within words; cues: {}.",

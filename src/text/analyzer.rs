@@ -2,9 +2,11 @@
 //! comment into normalised text, tokens, and feature keys (stemmed word n-grams, character
 //! n-grams within words, a few cues), so that training and scoring can never disagree.
 
+use super::deobfuscate::{deobfuscate_into, Homoglyphs};
 use super::language::Language;
+use super::lexicon::unmask;
 use super::normalize::{normalize_into, Normalized};
-use super::tokenize::{tokenize_into, url_host, Token, TokenKind};
+use super::tokenize::{joined_letters, tokenize_into, url_host, Token, TokenKind};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -15,8 +17,12 @@ const SEED_CHAR: u64 = 0xc2b2_ae3d_27d4_eb4f;
 /// Settings of the analyzer; stored inside every model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnalyzerConfig {
-    /// Stemming language.
-    pub language: Language,
+    /// Stemming languages; the first is the main one. Each further language whose stem of a
+    /// word differs adds that stem as an extra word feature.
+    pub languages: Vec<Language>,
+    /// See through obfuscation: look-alike letters, leetspeak, letter runs, letters written
+    /// apart or split by punctuation, masked letters.
+    pub deobfuscate: bool,
     /// Whether words are stemmed before word n-grams are formed.
     pub stem: bool,
     /// Longest word n-gram (1 = words only, 2 = words and pairs, 3 = up to triples).
@@ -32,7 +38,8 @@ pub struct AnalyzerConfig {
 impl Default for AnalyzerConfig {
     fn default() -> Self {
         AnalyzerConfig {
-            language: Language::English,
+            languages: vec![Language::English],
+            deobfuscate: true,
             stem: true,
             word_ngram_max: 2,
             char_ngram_min: 2,
@@ -45,6 +52,9 @@ impl Default for AnalyzerConfig {
 impl AnalyzerConfig {
     /// Checks that the settings make sense.
     pub fn validate(&self) -> Result<(), String> {
+        if self.languages.is_empty() {
+            return Err("at least one language is needed".into());
+        }
         if !(1..=3).contains(&self.word_ngram_max) {
             return Err(format!(
                 "word n-grams must be 1 to 3 long, not {}",
@@ -73,6 +83,8 @@ impl AnalyzerConfig {
 pub struct AnalyzedDoc {
     /// Normalised text (and, when requested, the origin of each byte).
     pub normalized: Normalized,
+    /// Normalised text before de-obfuscation (a working buffer).
+    pub unfolded: Normalized,
     /// Tokens of the normalised text.
     pub tokens: Vec<Token>,
     /// The comment is written mostly in capitals.
@@ -95,8 +107,8 @@ pub enum Block {
 pub struct TokenKeys {
     /// Key of the token's term (stemmed word, number shape, URL host ...).
     pub term: u64,
-    /// An extra cue key (for example "has a URL").
-    pub cue: Option<u64>,
+    /// Extra word-block keys: cues ("has a URL") and stems in further languages.
+    pub extras: Vec<u64>,
     /// Keys of the character n-grams of a word.
     pub chars: Vec<u64>,
 }
@@ -104,7 +116,8 @@ pub struct TokenKeys {
 /// The analyzer value; cheap to build from its config.
 pub struct Analyzer {
     config: AnalyzerConfig,
-    stemmer: rust_stemmers::Stemmer,
+    stemmers: Vec<rust_stemmers::Stemmer>,
+    homoglyphs: Homoglyphs,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -119,6 +132,16 @@ impl Clone for Analyzer {
     fn clone(&self) -> Self {
         Analyzer::new(self.config.clone())
     }
+}
+
+/// The word a joined token spells: its letters, with masked letters restored when an abusive
+/// word fits (`f*ck` → `fuck`), else with the masks dropped.
+fn joined_word(surface: &str) -> String {
+    let letters = joined_letters(surface);
+    if letters.contains('*') {
+        return unmask(&letters).map_or_else(|| letters.replace('*', ""), str::to_string);
+    }
+    letters
 }
 
 /// Key of the "comment contains a URL" cue.
@@ -142,8 +165,25 @@ pub fn ngram_key(prefix: u64, next: u64) -> u64 {
 impl Analyzer {
     /// Builds the analyzer for a config.
     pub fn new(config: AnalyzerConfig) -> Self {
-        let stemmer = rust_stemmers::Stemmer::create(config.language.algorithm());
-        Analyzer { config, stemmer }
+        let stemmers = config
+            .languages
+            .iter()
+            .map(|l| rust_stemmers::Stemmer::create(l.algorithm()))
+            .collect();
+        let non_latin = config
+            .languages
+            .iter()
+            .any(|l| matches!(l, Language::Russian | Language::Greek));
+        let homoglyphs = if non_latin {
+            Homoglyphs::FoldMixed
+        } else {
+            Homoglyphs::Fold
+        };
+        Analyzer {
+            config,
+            stemmers,
+            homoglyphs,
+        }
     }
 
     /// The analyzer's settings.
@@ -153,7 +193,12 @@ impl Analyzer {
 
     /// Normalises and tokenises `text` into `doc`; `record_origin` keeps the map back to `text`.
     pub fn analyze(&self, text: &str, doc: &mut AnalyzedDoc, record_origin: bool) {
-        normalize_into(text, &mut doc.normalized, record_origin);
+        if self.config.deobfuscate {
+            normalize_into(text, &mut doc.unfolded, record_origin);
+            deobfuscate_into(&doc.unfolded, &mut doc.normalized, self.homoglyphs);
+        } else {
+            normalize_into(text, &mut doc.normalized, record_origin);
+        }
         tokenize_into(&doc.normalized.text, &mut doc.tokens);
         if self.config.cues {
             let (shouting, capital_words) = case_profile(text);
@@ -178,6 +223,7 @@ impl Analyzer {
             TokenKind::Emoji => 'j',
             TokenKind::Punct => 'p',
             TokenKind::Symbol => 's',
+            TokenKind::Joined => 'J',
         });
         buf.push_str(token.text(&doc.normalized.text));
         buf
@@ -193,6 +239,7 @@ impl Analyzer {
         use std::borrow::Cow;
         match kind {
             TokenKind::Word => self.stem(surface),
+            TokenKind::Joined => Cow::Owned(self.stem(&joined_word(surface)).into_owned()),
             TokenKind::Emoji | TokenKind::Symbol => Cow::Borrowed(surface),
             TokenKind::Number => {
                 let digits = surface.bytes().filter(u8::is_ascii_digit).count().min(12);
@@ -219,12 +266,33 @@ impl Analyzer {
     /// Computes the feature keys of one token from its cache term (see [`Self::token_term`]).
     pub fn token_keys(&self, kind: TokenKind, cache_term: &str, out: &mut TokenKeys) {
         out.chars.clear();
-        out.cue = None;
+        out.extras.clear();
         let surface = cache_term.get(1..).unwrap_or("");
+        let joined;
+        let surface = if kind == TokenKind::Joined {
+            joined = joined_word(surface);
+            joined.as_str()
+        } else {
+            surface
+        };
+        let kind = if kind == TokenKind::Joined {
+            TokenKind::Word
+        } else {
+            kind
+        };
         let term = self.canonical_term(kind, surface);
         out.term = xxh3_64_with_seed(term.as_bytes(), SEED_WORD);
         if kind == TokenKind::Url && self.config.cues {
-            out.cue = Some(cue_url_key());
+            out.extras.push(cue_url_key());
+        }
+        if kind == TokenKind::Word && self.config.stem {
+            for stemmer in &self.stemmers[1..] {
+                let other = stemmer.stem(surface);
+                if other != term {
+                    out.extras
+                        .push(xxh3_64_with_seed(other.as_bytes(), SEED_WORD));
+                }
+            }
         }
         let has_chars = matches!(
             kind,
@@ -282,7 +350,7 @@ impl Analyzer {
     /// The stem of a (normalised) word under this analyzer's settings.
     pub fn stem<'a>(&self, word: &'a str) -> std::borrow::Cow<'a, str> {
         if self.config.stem {
-            self.stemmer.stem(word)
+            self.stemmers[0].stem(word)
         } else {
             std::borrow::Cow::Borrowed(word)
         }

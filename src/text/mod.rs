@@ -1,7 +1,9 @@
 //! Text in, feature keys out: normalisation, tokenisation, stemming languages, the analyzer.
 
 pub mod analyzer;
+pub mod deobfuscate;
 pub mod language;
+pub mod lexicon;
 pub mod normalize;
 pub mod tokenize;
 

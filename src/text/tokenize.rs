@@ -20,6 +20,9 @@ pub enum TokenKind {
     Punct,
     /// A currency sign or `%`.
     Symbol,
+    /// Letters written apart (`s t u p i d`, `st.upid`, `f*ck`, `f_u_c_k`), read as one word.
+    /// Added after the pieces it spans, which stay tokens of their own.
+    Joined,
 }
 
 /// A token: its kind and byte range in the normalised text.
@@ -70,7 +73,7 @@ fn trim_trailing_punct(s: &str) -> &str {
 }
 
 /// Returns true when `chunk` looks like `name.tld` or `name.tld/path`.
-fn is_bare_domain(chunk: &str) -> bool {
+pub(crate) fn is_bare_domain(chunk: &str) -> bool {
     let host = chunk.split(['/', '?', '#']).next().unwrap_or("");
     let mut labels = host.split('.');
     let first = labels.next().unwrap_or("");
@@ -160,6 +163,71 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>) {
         }
         i += clen;
     }
+    add_joined(text, out);
+}
+
+/// Characters that split a word into pieces that are joined again (`st.upid`, `f*ck`).
+fn is_inner_separator(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '-' | '_' | '*' | '\'' | '~' | '+' | '|' | '#' | '^'
+    )
+}
+
+/// Adds a [`TokenKind::Joined`] token after each group of words written apart: three or more
+/// single letters separated by single spaces, or pieces separated by up to three separator
+/// characters and no space.
+fn add_joined(text: &str, tokens: &mut Vec<Token>) {
+    let single = |t: &Token| {
+        t.kind == TokenKind::Word && text[t.start as usize..t.end as usize].chars().count() == 1
+    };
+    let mut joined = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i].kind != TokenKind::Word {
+            i += 1;
+            continue;
+        }
+        let (mut j, mut spaced, mut glued) = (i, 0usize, 0usize);
+        while j + 1 < tokens.len() && tokens[j + 1].kind == TokenKind::Word {
+            let gap = &text[tokens[j].end as usize..tokens[j + 1].start as usize];
+            if gap == " " && glued == 0 && single(&tokens[j]) && single(&tokens[j + 1]) {
+                spaced += 1;
+            } else if spaced == 0
+                && !gap.is_empty()
+                && gap.chars().count() <= 3
+                && gap.chars().all(is_inner_separator)
+            {
+                glued += 1;
+            } else {
+                break;
+            }
+            j += 1;
+        }
+        let pieces = j - i + 1;
+        if (glued > 0 && pieces >= 2) || (spaced > 0 && pieces >= 3) {
+            joined.push((
+                j,
+                Token {
+                    kind: TokenKind::Joined,
+                    start: tokens[i].start,
+                    end: tokens[j].end,
+                },
+            ));
+        }
+        i = j + 1;
+    }
+    for (after, token) in joined.into_iter().rev() {
+        tokens.insert(after + 1, token);
+    }
+}
+
+/// The letters of a joined token: separators and spaces removed, `*` kept as a mask.
+pub fn joined_letters(surface: &str) -> String {
+    surface
+        .chars()
+        .filter(|&c| c == '*' || c.is_alphanumeric())
+        .collect()
 }
 
 /// End of the word starting at `start`: word characters, with single internal apostrophes,
@@ -313,9 +381,35 @@ mod tests {
         );
         assert_eq!(
             toks("end.of sentence"),
-            vec![(Word, "end"), (Word, "of"), (Word, "sentence")]
+            vec![
+                (Word, "end"),
+                (Word, "of"),
+                (Joined, "end.of"),
+                (Word, "sentence")
+            ]
         );
         assert_eq!(url_host("https://www.example.com/x"), "example.com");
+    }
+
+    #[test]
+    fn letters_written_apart_are_joined() {
+        use TokenKind::*;
+        let joined = |t: &str| -> Vec<String> {
+            let mut out = Vec::new();
+            tokenize_into(t, &mut out);
+            out.iter()
+                .filter(|x| x.kind == Joined)
+                .map(|x| joined_letters(x.text(t)))
+                .collect()
+        };
+        assert_eq!(joined("you s t u p i d man"), vec!["stupid"]);
+        assert_eq!(
+            joined("st.upid f*ck f_u_c_k a**hole"),
+            vec!["stupid", "f*ck", "fuck", "a**hole"]
+        );
+        assert_eq!(joined("i am a cat. so is he"), Vec::<String>::new());
+        assert_eq!(joined("u r a winner"), vec!["ura"]);
+        assert_eq!(toks("f*ck")[..2], [(Word, "f"), (Word, "ck")]);
     }
 
     #[test]
