@@ -9,7 +9,7 @@ use crate::features::{
     CsrMatrix, DocumentFrequencies, RowSubset, Vectorizer, Vocabulary, VocabularyConfig,
 };
 use crate::io::TrainingSet;
-use crate::learn::thresholds::{best_f1_threshold, precision_threshold};
+use crate::learn::thresholds::{best_f1_threshold, precision_threshold, recall_threshold};
 use crate::learn::{Calibration, LinearModel, LogisticRegression, LogisticValidParams, Thresholds};
 use crate::model::card::LabelCard;
 use crate::model::{LabelModel, Model, ModelCard};
@@ -27,6 +27,8 @@ pub struct TrainOptions {
     pub learner: LogisticValidParams,
     /// Share of rows held out for calibration and thresholds.
     pub validation_fraction: f64,
+    /// Held-out recall the review threshold must reach.
+    pub review_recall: f64,
     /// Held-out precision a block threshold must reach.
     pub block_precision: f64,
     /// Free-form notes for the card (data sources, licences).
@@ -59,6 +61,7 @@ impl Default for TrainOptions {
                 .check()
                 .expect("default hyperparameters are valid"),
             validation_fraction: 0.1,
+            review_recall: 0.8,
             block_precision: 0.9,
             data_notes: Vec::new(),
             nb_blend: NbBlend::Auto,
@@ -135,6 +138,7 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
         learner: options.learner.clone(),
         nb_blend: options.nb_blend,
         validation_fraction: options.validation_fraction,
+        review_recall_target: options.review_recall,
         block_precision_target: options.block_precision,
         rows: set.texts.len() as u64,
     };
@@ -404,11 +408,20 @@ fn train_label(
             .iter()
             .map(|&m| calibration.probability(m))
             .collect();
-        let flag = best_f1_threshold(&probs, &truth).map_or(0.5, |(t, _)| t);
+        // The lower of the recall-target cut and the best-F1 cut: recall is at least the target,
+        // and more when that costs little precision.
+        let best_f1 = best_f1_threshold(&probs, &truth).map(|(t, _)| t);
+        let review = match (
+            recall_threshold(&probs, &truth, options.review_recall),
+            best_f1,
+        ) {
+            (Some(r), Some(f)) => r.min(f),
+            (r, f) => r.or(f).unwrap_or(0.5),
+        };
         let block =
-            precision_threshold(&probs, &truth, options.block_precision, 5).map(|b| b.max(flag));
-        let thresholds = Thresholds { flag, block };
-        let metrics = Some(evaluate(name, &probs, &truth, flag));
+            precision_threshold(&probs, &truth, options.block_precision, 5).map(|b| b.max(review));
+        let thresholds = Thresholds { review, block };
+        let metrics = Some(evaluate(name, &probs, &truth, review));
         Ok(HeldOutChoice {
             beta,
             calibration,
@@ -424,7 +437,7 @@ fn train_label(
         name: name.to_string(),
         rows: known.len() as u64,
         positives: positives as u64,
-        flag_threshold: choice.thresholds.flag,
+        review_threshold: choice.thresholds.review,
         block_threshold: choice.thresholds.block,
         validation: choice.metrics,
         solver_passes: final_fit.iterations,

@@ -360,6 +360,34 @@ fn default_model_scores_plain_cases() {
         eprintln!("SKIPPED: models/default.model is absent");
         return;
     }
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("Thank you for this thoughtful article.", &[], "allow"),
+        (
+            "Scunthorpe United won 2-0 at home on Saturday.",
+            &[],
+            "allow",
+        ),
+        (
+            "The assassin in the novel was a classic villain.",
+            &[],
+            "allow",
+        ),
+        (
+            "The pilot showed us the cockpit before takeoff.",
+            &[],
+            "allow",
+        ),
+        ("I am reading Dickens this winter.", &[], "allow"),
+        ("you are a worthless idiot, shut up", &["toxic"], "block"),
+        ("you are a f4cking 1d10t", &["toxic"], "block"),
+        ("shut up you s t u p i d moron", &["toxic"], "block"),
+        ("Du bist so ein dummer Vollidiot", &["offensive"], ""),
+        (
+            "Subscribe to my channel for free gift cards http://bit.ly/win",
+            &["spam"],
+            "block",
+        ),
+    ];
     let mut child = bin()
         .args(["score", "--format", "jsonl", "--input-format", "text"])
         .stdin(Stdio::piped())
@@ -367,11 +395,12 @@ fn default_model_scores_plain_cases() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let input: String = cases.iter().map(|c| format!("{}\n", c.0)).collect();
     child
         .stdin
         .take()
         .unwrap()
-        .write_all(b"Thank you for this thoughtful article.\nyou are a worthless idiot, shut up\nSubscribe to my channel for free gift cards http://bit.ly/win\n")
+        .write_all(input.as_bytes())
         .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
@@ -379,17 +408,33 @@ fn default_model_scores_plain_cases() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(v[0]["decision"], "allow", "{}", v[0]);
-    assert!(
-        v[1]["flags"].as_array().unwrap().contains(&"toxic".into()),
-        "{}",
-        v[1]
-    );
-    assert!(
-        v[2]["flags"].as_array().unwrap().contains(&"spam".into()),
-        "{}",
-        v[2]
-    );
+    assert_eq!(v.len(), cases.len());
+    let labels: Vec<&str> = v[0]["scores"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for l in ["toxic", "offensive", "hate", "spam"] {
+        assert!(labels.contains(&l), "default model lacks {l}: {labels:?}");
+    }
+    for ((text, flags, decision), row) in cases.iter().zip(&v) {
+        let got: Vec<&str> = row["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        for f in *flags {
+            assert!(got.contains(f), "{text}: {row}");
+        }
+        if flags.is_empty() {
+            assert!(got.is_empty(), "{text}: {row}");
+        }
+        if !decision.is_empty() {
+            assert_eq!(row["decision"], *decision, "{text}: {row}");
+        }
+    }
 }
 
 #[test]

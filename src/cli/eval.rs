@@ -1,6 +1,6 @@
 //! `moderato eval`: how good a model is on labelled files.
 
-use super::{load_model, set_threads, Outcome};
+use super::{load_model_with_policy, set_threads, Outcome};
 use anyhow::{bail, Result};
 use clap::Args;
 use moderato::batch::probabilities_of;
@@ -15,6 +15,9 @@ pub struct EvalArgs {
     /// Model file (default: models/default.model).
     #[arg(long, short = 'm')]
     model: Option<PathBuf>,
+    /// Policy file (JSON) overriding the model's review and block thresholds.
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// Labelled CSV file, optionally `file.csv:label=column,...`.
     #[arg(
         long = "input",
@@ -47,7 +50,8 @@ struct Report<'a> {
 
 pub fn run(args: EvalArgs) -> Result<Outcome> {
     set_threads(args.threads)?;
-    let (model, model_path) = load_model(args.model.as_deref())?;
+    let (model, model_path) =
+        load_model_with_policy(args.model.as_deref(), args.policy.as_deref())?;
     let spec = LabelledSpec::parse(&args.input)?;
     let names: Vec<String> = model.label_names().into_iter().map(String::from).collect();
     let file = read_labelled(&spec, args.text_column.as_deref(), Some(&names))?;
@@ -81,7 +85,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             &col.label,
             &scores,
             &truth,
-            model.labels()[li].thresholds.flag,
+            model.labels()[li].thresholds.review,
         ));
     }
     let aucs: Vec<f64> = labels.iter().filter_map(|m| m.roc_auc).collect();
@@ -103,8 +107,8 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         "model {} on {} ({} rows)",
         report.model, report.input, report.rows
     );
-    println!("| label | rows | positives | ROC AUC | PR AUC | threshold | precision | recall | F1 | TP | FP | FN | TN |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| label | rows | positives | ROC AUC | PR AUC | ECE | threshold | precision | recall | F1 | TP | FP | FN | TN |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for m in &report.labels {
         let c = m.confusion;
         println!(
@@ -125,5 +129,16 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         );
     }
     println!("mean ROC AUC {}", f(report.mean_roc_auc));
+    for m in &report.labels {
+        println!("\nreliability of {} (10 bins):", m.label);
+        println!("| scores | comments | mean score | share positive |");
+        println!("|---|---|---|---|");
+        for b in &m.reliability {
+            println!(
+                "| {:.1}–{:.1} | {} | {:.3} | {:.3} |",
+                b.lower, b.upper, b.count, b.mean_score, b.positive_rate
+            );
+        }
+    }
     Ok(Outcome::Done)
 }

@@ -1,6 +1,6 @@
 //! `moderato explain`: one text's scores and the tokens behind them.
 
-use super::{load_model, Outcome};
+use super::{load_model_with_policy, Outcome};
 use anyhow::Result;
 use clap::Args;
 use moderato::model::ScoreScratch;
@@ -13,6 +13,9 @@ pub struct ExplainArgs {
     /// Model file (default: models/default.model).
     #[arg(long, short = 'm')]
     model: Option<PathBuf>,
+    /// Policy file (JSON) overriding the model's review and block thresholds.
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// Tokens to show per label.
     #[arg(long, default_value_t = 8)]
     top: usize,
@@ -22,7 +25,7 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: ExplainArgs) -> Result<Outcome> {
-    let (model, _) = load_model(args.model.as_deref())?;
+    let (model, _) = load_model_with_policy(args.model.as_deref(), args.policy.as_deref())?;
     let mut scratch = ScoreScratch::default();
     let scored = model.explain(&args.text, &mut scratch, args.top);
     let names = model.label_names();
@@ -45,7 +48,10 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
         } else {
             ""
         };
-        println!("{}: {:.4} (flag at {:.3}) {mark}", e.label, e.score, t.flag);
+        println!(
+            "{}: {:.4} (review at {:.3}) {mark}",
+            e.label, e.score, t.review
+        );
         for tok in &e.tokens {
             println!(
                 "    {:<24} +{:.3}  [{}..{}]",

@@ -6,6 +6,7 @@
 mod eval;
 mod explain;
 mod inspect;
+mod obfuscate;
 mod score;
 mod train;
 
@@ -35,6 +36,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Print a model's card.
     Inspect(inspect::InspectArgs),
+    /// Rewrite a CSV file's comments as people do to dodge filters (for robustness checks).
+    Obfuscate(obfuscate::ObfuscateArgs),
 }
 
 /// Outcome of a subcommand that ran to its end.
@@ -53,6 +56,7 @@ pub fn run() -> ExitCode {
         Command::Eval(a) => eval::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Obfuscate(a) => obfuscate::run(a),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
@@ -67,12 +71,18 @@ pub fn run() -> ExitCode {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        let io = c.downcast_ref::<std::io::Error>().or_else(|| {
-            match c.downcast_ref::<moderato::Error>() {
+        let io = c
+            .downcast_ref::<std::io::Error>()
+            .or_else(|| match c.downcast_ref::<moderato::Error>() {
                 Some(moderato::Error::Io { source, .. }) => Some(source),
                 _ => None,
-            }
-        });
+            })
+            .or_else(
+                || match c.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+                    Some(csv::ErrorKind::Io(e)) => Some(e),
+                    _ => None,
+                },
+            );
         io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
@@ -107,6 +117,21 @@ pub fn load_model(path: Option<&Path>) -> Result<(Model, PathBuf)> {
             )
         }
     })?;
+    Ok((model, path))
+}
+
+/// Loads the model at `path` (or the default model) and applies a policy file if given.
+pub fn load_model_with_policy(
+    path: Option<&Path>,
+    policy: Option<&Path>,
+) -> Result<(Model, PathBuf)> {
+    let (mut model, path) = load_model(path)?;
+    if let Some(p) = policy {
+        let overrides = moderato::moderate::policy::PolicyOverrides::load(p)?;
+        model
+            .apply_policy(&overrides)
+            .map_err(|m| anyhow::anyhow!("{}: {m}", p.display()))?;
+    }
     Ok((model, path))
 }
 

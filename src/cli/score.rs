@@ -1,6 +1,6 @@
 //! `moderato score`: comment files in, one scored row per comment out, in input order.
 
-use super::{load_model, set_threads, Outcome};
+use super::{load_model_with_policy, set_threads, Outcome};
 use anyhow::{Context, Result};
 use clap::Args;
 use moderato::batch::{score_stream, BatchOptions, BatchSummary};
@@ -21,6 +21,9 @@ pub struct ScoreArgs {
     /// Model file (default: models/default.model).
     #[arg(long, short = 'm')]
     model: Option<PathBuf>,
+    /// Policy file (JSON) overriding the model's review and block thresholds.
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// Input format: csv, tsv, jsonl or text (default: by extension, else by content).
     #[arg(long)]
     input_format: Option<InputFormat>,
@@ -51,7 +54,7 @@ pub struct ScoreArgs {
 pub fn run(args: ScoreArgs) -> Result<Outcome> {
     set_threads(args.threads)?;
     let start = Instant::now();
-    let (model, _) = load_model(args.model.as_deref())?;
+    let (model, _) = load_model_with_policy(args.model.as_deref(), args.policy.as_deref())?;
     let labels: Vec<String> = model.label_names().into_iter().map(String::from).collect();
     let out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(BufWriter::with_capacity(

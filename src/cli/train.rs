@@ -6,6 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use linfa::ParamGuard;
 use moderato::features::VocabularyConfig;
+use moderato::io::train_config::TrainConfig;
 use moderato::io::{LabelledSpec, TrainingSet};
 use moderato::learn::{ClassWeight, LogisticRegression};
 use moderato::model::file;
@@ -21,13 +22,22 @@ pub struct TrainArgs {
     #[arg(
         long = "input",
         short = 'i',
-        required = true,
+        required_unless_present = "config",
         value_name = "FILE[:LABEL=COLUMN,...]"
     )]
     inputs: Vec<String>,
+    /// Training config (JSON): inputs with label mappings, labels, languages, output, data
+    /// notes. Inputs given with --input are added to the config's.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Where to write the model; the card goes beside it as `<name>.card.md`.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: PathBuf,
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        required_unless_present = "config"
+    )]
+    output: Option<PathBuf>,
     /// Column holding the text (default: text, comment_text, comment, content, message, body).
     #[arg(long)]
     text_column: Option<String>,
@@ -36,8 +46,9 @@ pub struct TrainArgs {
     labels: Option<Vec<String>>,
     /// Stemming languages, comma-separated, main one first (any of the 18 Snowball languages,
     /// by name or ISO code).
-    #[arg(long, default_value = "english", value_delimiter = ',')]
-    language: Vec<Language>,
+    /// [default: english]
+    #[arg(long, value_delimiter = ',')]
+    language: Option<Vec<Language>>,
     /// Do not undo obfuscation (leetspeak, look-alike letters, letters written apart ...).
     #[arg(long)]
     no_deobfuscate: bool,
@@ -75,6 +86,9 @@ pub struct TrainArgs {
     /// Share of rows held out for calibration and thresholds.
     #[arg(long, default_value_t = 0.1)]
     validation: f64,
+    /// Held-out recall the review threshold must reach.
+    #[arg(long, default_value_t = 0.8)]
+    review_recall: f64,
     /// Held-out precision the block threshold must reach.
     #[arg(long, default_value_t = 0.9)]
     block_precision: f64,
@@ -153,7 +167,10 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         .check()?;
     let options = TrainOptions {
         analyzer: AnalyzerConfig {
-            languages: args.language.clone(),
+            languages: args
+                .language
+                .clone()
+                .unwrap_or_else(|| vec![Language::English]),
             deobfuscate: !args.no_deobfuscate,
             stem: !args.no_stem,
             word_ngram_max: args.word_ngrams,
@@ -168,18 +185,42 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         },
         learner,
         validation_fraction: args.validation,
+        review_recall: args.review_recall,
         block_precision: args.block_precision,
         data_notes: args.data_notes.clone(),
         nb_blend: args.nb_blend,
     };
-    if !(0.0..=1.0).contains(&args.block_precision) {
-        bail!("--block-precision must be between 0 and 1");
+    if !(0.0..=1.0).contains(&args.block_precision) || !(0.0..=1.0).contains(&args.review_recall) {
+        bail!("--block-precision and --review-recall must be between 0 and 1");
     }
-    let specs = args
-        .inputs
-        .iter()
-        .map(|s| LabelledSpec::parse(s))
-        .collect::<moderato::Result<Vec<_>>>()?;
+    let config = args.config.as_deref().map(TrainConfig::load).transpose()?;
+    let mut specs = config.as_ref().map(TrainConfig::specs).unwrap_or_default();
+    for s in &args.inputs {
+        specs.push(LabelledSpec::parse(s)?);
+    }
+    let labels = args
+        .labels
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.labels.clone()));
+    let output = args
+        .output
+        .clone()
+        .or_else(|| {
+            config
+                .as_ref()
+                .and_then(|c| c.output.as_ref().map(PathBuf::from))
+        })
+        .context("no --output given and the config names none")?;
+    let mut options = options;
+    if let Some(c) = &config {
+        if let Some(langs) = &c.languages {
+            if args.language.is_some() {
+                bail!("give the languages either in the config or with --language, not both");
+            }
+            options.analyzer.languages = langs.clone();
+        }
+        options.data_notes.extend(c.data_notes.iter().cloned());
+    }
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(
         ProgressStyle::with_template("{spinner} training: {msg}")
@@ -188,7 +229,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     spinner.enable_steady_tick(Duration::from_millis(120));
     let progress = Spinner(spinner, start);
     progress.stage("reading input");
-    let set = TrainingSet::read(&specs, args.text_column.as_deref(), args.labels.as_deref())?;
+    let set = TrainingSet::read(&specs, args.text_column.as_deref(), labels.as_deref())?;
     if !set.rejected.is_empty() && !args.quiet {
         let first: Vec<String> = set
             .rejected
@@ -204,9 +245,9 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     }
     let model = train(&set, &options, &progress)?;
     progress.stage("writing model");
-    file::save(&model, &args.output)?;
-    let card = card_path(&args.output);
-    let markdown = model.card().to_markdown(&args.output.display().to_string());
+    file::save(&model, &output)?;
+    let card = card_path(&output);
+    let markdown = model.card().to_markdown(&output.display().to_string());
     file::write_atomically(&card, markdown.as_bytes())?;
     progress.0.finish_and_clear();
     if !args.quiet {
@@ -215,7 +256,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             model.labels().len(),
             set.texts.len(),
             start.elapsed().as_secs_f64(),
-            args.output.display(),
+            output.display(),
             card.display()
         );
         for l in &model.card().labels {
@@ -225,12 +266,12 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
                 .and_then(|v| v.roc_auc)
                 .map_or("–".to_string(), |a| format!("{a:.4}"));
             eprintln!(
-                "  {}: {} rows, {} positive, held-out ROC AUC {}, flag at {:.3}, block at {}",
+                "  {}: {} rows, {} positive, held-out ROC AUC {}, review at {:.3}, block at {}",
                 l.name,
                 l.rows,
                 l.positives,
                 auc,
-                l.flag_threshold,
+                l.review_threshold,
                 l.block_threshold
                     .map_or("never".into(), |b| format!("{b:.3}"))
             );

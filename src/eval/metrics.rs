@@ -25,11 +25,65 @@ pub struct LabelMetrics {
     pub roc_auc: Option<f64>,
     /// Area under the precision-recall curve, as average precision.
     pub pr_auc: Option<f64>,
+    /// Expected calibration error over 10 equal-width probability bins.
+    pub ece: Option<f64>,
+    /// Mean score against observed positive rate per bin.
+    pub reliability: Vec<ReliabilityBin>,
     pub threshold: f32,
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
     pub confusion: Confusion,
+}
+
+/// One bin of a reliability table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReliabilityBin {
+    pub lower: f64,
+    pub upper: f64,
+    pub count: u64,
+    pub mean_score: f64,
+    pub positive_rate: f64,
+}
+
+/// Expected calibration error (count-weighted mean |mean score − positive rate| over `bins`
+/// equal-width bins) and the reliability table behind it; `None` without rows.
+pub fn calibration(
+    scores: &[f32],
+    labels: &[bool],
+    bins: usize,
+) -> (Option<f64>, Vec<ReliabilityBin>) {
+    if scores.is_empty() || bins == 0 {
+        return (None, Vec::new());
+    }
+    let mut sum = vec![0f64; bins];
+    let mut pos = vec![0u64; bins];
+    let mut count = vec![0u64; bins];
+    for (&p, &t) in scores.iter().zip(labels) {
+        let b = ((p.clamp(0.0, 1.0) as f64 * bins as f64) as usize).min(bins - 1);
+        sum[b] += p as f64;
+        count[b] += 1;
+        pos[b] += t as u64;
+    }
+    let n = scores.len() as f64;
+    let mut ece = 0.0;
+    let mut table = Vec::new();
+    for b in 0..bins {
+        if count[b] == 0 {
+            continue;
+        }
+        let c = count[b] as f64;
+        let (mean, rate) = (sum[b] / c, pos[b] as f64 / c);
+        ece += c / n * (mean - rate).abs();
+        table.push(ReliabilityBin {
+            lower: b as f64 / bins as f64,
+            upper: (b + 1) as f64 / bins as f64,
+            count: count[b],
+            mean_score: mean,
+            positive_rate: rate,
+        });
+    }
+    (Some(ece), table)
 }
 
 /// Scores replaced by their normalised ranks (ties share their mean rank), so that linfa's
@@ -109,7 +163,10 @@ pub fn evaluate(label: &str, scores: &[f32], labels: &[bool], threshold: f32) ->
         }
     }
     let (precision, recall, f1) = linfa_scores(&predicted, labels, &c);
+    let (ece, reliability) = calibration(scores, labels, 10);
     LabelMetrics {
+        ece,
+        reliability,
         label: label.to_string(),
         rows: labels.len() as u64,
         positives: c.true_positives + c.false_negatives,
@@ -175,6 +232,17 @@ mod tests {
         let auc = roc_auc(&[0.1, 0.85, 0.8, 0.9], &labels).unwrap();
         assert!((auc - 0.75).abs() < 1e-6, "{auc}");
         assert_eq!(roc_auc(&[0.1, 0.2], &[true, true]), None);
+    }
+
+    #[test]
+    fn calibration_error_of_perfect_and_overconfident_scores() {
+        // Half of the 0.5 scores are positive: perfectly calibrated.
+        let (ece, table) = calibration(&[0.5, 0.5, 0.5, 0.5], &[true, false, true, false], 10);
+        assert!(ece.unwrap().abs() < 1e-9);
+        assert_eq!(table.len(), 1);
+        // Scores of 0.95 with no positives: error 0.95.
+        let (ece, _) = calibration(&[0.95, 0.95], &[false, false], 10);
+        assert!((ece.unwrap() - 0.95).abs() < 1e-6);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod format;
 pub mod labelled;
 pub mod output;
 pub mod readers;
+pub mod train_config;
 
 pub use comment::Comment;
 pub use format::InputFormat;

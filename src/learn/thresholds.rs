@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 /// Thresholds on a label's calibrated probability.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Thresholds {
-    /// At or above it the label is flagged and the comment goes to review (best F1 on held-out rows).
-    pub flag: f32,
+    /// At or above it the label is flagged and the comment goes to review: the highest cut
+    /// whose held-out recall reaches the review recall target.
+    pub review: f32,
     /// At or above it the comment is blocked (lowest threshold whose held-out precision reaches
     /// the block precision target); `None` when no threshold reached the target.
     pub block: Option<f32>,
@@ -15,7 +16,7 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            flag: 0.5,
+            review: 0.5,
             block: None,
         }
     }
@@ -66,6 +67,18 @@ pub fn best_f1_threshold(probs: &[f32], labels: &[bool]) -> Option<(f32, f64)> {
     best
 }
 
+/// The highest threshold at which recall is at least `target`.
+pub fn recall_threshold(probs: &[f32], labels: &[bool], target: f64) -> Option<f32> {
+    let positives = labels.iter().filter(|&&t| t).count() as f64;
+    if positives == 0.0 {
+        return None;
+    }
+    sweep(probs, labels)
+        .into_iter()
+        .find(|&(_, tp, _, _)| tp as f64 / positives >= target)
+        .map(|(cut, ..)| cut)
+}
+
 /// The lowest threshold at which precision is at least `target` with at least `min_hits`
 /// true positives at or above it.
 pub fn precision_threshold(
@@ -95,6 +108,18 @@ mod tests {
         assert!((f1 - 1.0).abs() < 1e-9);
         assert!(t > 0.3 && t <= 0.7, "threshold {t}");
         assert!(best_f1_threshold(&probs, &[false; 6]).is_none());
+    }
+
+    #[test]
+    fn recall_target_picks_the_highest_qualifying_cut() {
+        let probs = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4];
+        let labels = [true, false, true, false, true, false];
+        // Two of three positives are at or above 0.7: recall 2/3.
+        let t = recall_threshold(&probs, &labels, 0.6).unwrap();
+        assert!(t > 0.6 && t <= 0.7, "threshold {t}");
+        let t = recall_threshold(&probs, &labels, 1.0).unwrap();
+        assert!(t > 0.4 && t <= 0.5, "threshold {t}");
+        assert_eq!(recall_threshold(&probs, &[false; 6], 0.5), None);
     }
 
     #[test]

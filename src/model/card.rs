@@ -29,7 +29,7 @@ pub struct LabelCard {
     /// Rows that carry the label, and how many of them are positive.
     pub rows: u64,
     pub positives: u64,
-    pub flag_threshold: f32,
+    pub review_threshold: f32,
     pub block_threshold: Option<f32>,
     /// Metrics on the held-out rows, at the flag threshold.
     pub validation: Option<LabelMetrics>,
@@ -57,6 +57,7 @@ pub struct ModelCard {
     /// How the NB blend was set.
     pub nb_blend: crate::train::NbBlend,
     pub validation_fraction: f64,
+    pub review_recall_target: f64,
     pub block_precision_target: f64,
     pub rows: u64,
 }
@@ -82,8 +83,8 @@ impl ModelCard {
                 .join(", ")
         );
         let _ = writeln!(s, "## Labels and thresholds\n");
-        let _ = writeln!(s, "A label is flagged (decision `review`) at or above its flag threshold, the F1-optimal cut on held-out rows. The decision is `block` at or above the block threshold, the lowest cut whose held-out precision reached {:.0} %; `–` means no cut reached it and the label never blocks.\n", self.block_precision_target * 100.0);
-        let _ = writeln!(s, "| label | rows | positives | flag threshold | block threshold | held-out ROC AUC | PR AUC | precision | recall | F1 | NB blend |");
+        let _ = writeln!(s, "A label is flagged (decision `review`) at or above its review threshold: the lower of the best-F1 cut and the highest cut whose held-out recall reached {:.0} %. The decision is `block` at or above the block threshold, the lowest cut whose held-out precision reached {:.0} %; `–` means no cut reached it and the label never blocks. Precision, recall and F1 below are on the held-out rows at the review threshold.\n", self.review_recall_target * 100.0, self.block_precision_target * 100.0);
+        let _ = writeln!(s, "| label | rows | positives | review threshold | block threshold | held-out ROC AUC | PR AUC | precision | recall | F1 | NB blend |");
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|");
         for l in &self.labels {
             let v = l.validation.as_ref();
@@ -93,7 +94,7 @@ impl ModelCard {
                 l.name,
                 l.rows,
                 l.positives,
-                l.flag_threshold,
+                l.review_threshold,
                 l.block_threshold.map_or("–".into(), |b| format!("{b:.4}")),
                 opt(v.and_then(|m| m.roc_auc)),
                 opt(v.and_then(|m| m.pr_auc)),

@@ -102,3 +102,68 @@ pub fn load(path: &Path) -> Result<Model> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     from_bytes(&bytes, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::TrainingSet;
+    use crate::model::ScoreScratch;
+    use crate::train::{train, NoProgress, TrainOptions};
+
+    fn tiny_model() -> Model {
+        let texts = [
+            "you idiot",
+            "lovely day",
+            "stupid idiot",
+            "nice work",
+            "idiot!",
+            "great job",
+        ];
+        let set = TrainingSet {
+            texts: texts.iter().map(|s| s.to_string()).collect(),
+            labels: vec!["toxic".into()],
+            targets: vec![vec![
+                Some(true),
+                Some(false),
+                Some(true),
+                Some(false),
+                Some(true),
+                Some(false),
+            ]],
+            ..Default::default()
+        };
+        let mut options = TrainOptions::default();
+        options.vocabulary.min_df = 1;
+        options.analyzer.languages = vec![
+            crate::text::Language::English,
+            crate::text::Language::German,
+        ];
+        train(&set, &options, &NoProgress).unwrap()
+    }
+
+    #[test]
+    fn save_then_load_gives_bit_identical_scores() {
+        let model = tiny_model();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.model");
+        save(&model, &path).unwrap();
+        let loaded = load(&path).unwrap();
+        let (mut a, mut b) = (ScoreScratch::default(), ScoreScratch::default());
+        for text in ["you idiot", "what a lovely day", "", "ünïcödé ✨"] {
+            let (mut pa, mut pb) = (Vec::new(), Vec::new());
+            model.probabilities(text, &mut a, &mut pa);
+            loaded.probabilities(text, &mut b, &mut pb);
+            assert_eq!(
+                pa.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                pb.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(
+            to_bytes(&model).unwrap(),
+            to_bytes(&loaded).unwrap(),
+            "encoding is deterministic"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary files left behind");
+    }
+}

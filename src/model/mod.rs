@@ -101,6 +101,21 @@ impl Model {
         &self.card
     }
 
+    /// Replaces thresholds from a policy file.
+    pub fn apply_policy(
+        &mut self,
+        policy: &crate::moderate::policy::PolicyOverrides,
+    ) -> Result<(), String> {
+        let names: Vec<String> = self.labels.iter().map(|l| l.name.clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut thresholds = self.thresholds();
+        policy.apply(&names, &mut thresholds)?;
+        for (l, t) in self.labels.iter_mut().zip(thresholds) {
+            l.thresholds = t;
+        }
+        Ok(())
+    }
+
     /// Per-label thresholds in label order.
     pub fn thresholds(&self) -> Vec<Thresholds> {
         self.labels.iter().map(|l| l.thresholds).collect()

@@ -4,7 +4,7 @@
 
 use super::deobfuscate::{deobfuscate_into, Homoglyphs};
 use super::language::Language;
-use super::lexicon::unmask;
+use super::lexicon::{embedded_abusive_spans, is_abusive, unmask};
 use super::normalize::{normalize_into, Normalized};
 use super::tokenize::{joined_letters, tokenize_into, url_host, Token, TokenKind};
 use serde::{Deserialize, Serialize};
@@ -280,7 +280,14 @@ impl Analyzer {
         } else {
             kind
         };
-        let term = self.canonical_term(kind, surface);
+        let mut term = self.canonical_term(kind, surface);
+        // A stem must not turn a clean word into an abusive one (German "dickens" → "dick").
+        let hides_abuse = kind == TokenKind::Word
+            && self.config.deobfuscate
+            && !embedded_abusive_spans(surface).is_empty();
+        if hides_abuse && is_abusive(&term) {
+            term = std::borrow::Cow::Borrowed(surface);
+        }
         out.term = xxh3_64_with_seed(term.as_bytes(), SEED_WORD);
         if kind == TokenKind::Url && self.config.cues {
             out.extras.push(cue_url_key());
@@ -288,7 +295,7 @@ impl Analyzer {
         if kind == TokenKind::Word && self.config.stem {
             for stemmer in &self.stemmers[1..] {
                 let other = stemmer.stem(surface);
-                if other != term {
+                if other != term && !(hides_abuse && is_abusive(&other)) {
                     out.extras
                         .push(xxh3_64_with_seed(other.as_bytes(), SEED_WORD));
                 }
@@ -307,7 +314,9 @@ impl Analyzer {
         }
     }
 
-    /// Keys of the character n-grams of `word` padded with one space on each side.
+    /// Keys of the character n-grams of `word` padded with one space on each side, leaving out
+    /// those wholly inside a short abusive word hidden in a clean one (see
+    /// [`embedded_abusive_spans`]) when de-obfuscation is on.
     pub fn char_keys(&self, word: &str, out: &mut Vec<u64>) {
         let mut padded = String::with_capacity(word.len() + 2);
         padded.push(' ');
@@ -316,16 +325,40 @@ impl Analyzer {
         let mut bounds: Vec<usize> = padded.char_indices().map(|(i, _)| i).collect();
         bounds.push(padded.len());
         let chars = bounds.len() - 1;
+        let hidden = self.hidden_regions(word, chars);
         let (lo, hi) = (
             self.config.char_ngram_min as usize,
             self.config.char_ngram_max as usize,
         );
         for n in lo..=hi.min(chars) {
             for start in 0..=(chars - n) {
+                if hidden.iter().any(|&(s, e)| start >= s && start + n <= e) {
+                    continue;
+                }
                 let gram = &padded.as_bytes()[bounds[start]..bounds[start + n]];
                 out.push(xxh3_64_with_seed(gram, SEED_CHAR ^ n as u64));
             }
         }
+    }
+
+    /// Regions of the padded word (in chars) whose n-grams are left out; a region at the
+    /// word's edge takes the padding space with it.
+    fn hidden_regions(&self, word: &str, padded_len: usize) -> Vec<(usize, usize)> {
+        if !self.config.deobfuscate {
+            return Vec::new();
+        }
+        embedded_abusive_spans(word)
+            .into_iter()
+            .map(|(s, e)| {
+                let start = if s == 0 { 0 } else { s + 1 };
+                let end = if e + 2 == padded_len {
+                    padded_len
+                } else {
+                    e + 1
+                };
+                (start, end)
+            })
+            .collect()
     }
 
     /// Character n-grams of `word` as strings (for display and tests).
@@ -458,6 +491,109 @@ mod tests {
         let mut keys = Vec::new();
         a.char_keys("ab", &mut keys);
         assert_eq!(keys.len(), grams.len());
+    }
+
+    fn word_terms(analyzer: &Analyzer, text: &str) -> Vec<String> {
+        let mut doc = AnalyzedDoc::default();
+        analyzer.analyze(text, &mut doc, false);
+        doc.tokens
+            .iter()
+            .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Joined))
+            .map(|t| {
+                analyzer
+                    .canonical_term(t.kind, t.text(&doc.normalized.text))
+                    .into_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn obfuscated_words_analyze_like_clean_ones() {
+        let a = Analyzer::new(AnalyzerConfig::default());
+        let cases = [
+            ("f4ck", "fuck"),
+            ("sh1t", "shit"),
+            ("@ss", "ass"),
+            ("$hit", "shit"),
+            ("st.upid", "stupid"),
+            ("f*ck", "fuck"),
+            ("f_u_c_k", "fuck"),
+            ("idiiiot", "idiot"),
+            ("s t u p i d", "stupid"),
+            ("you are a s t u p i d", "stupid"),
+            ("ѕтupіd", "stupid"),
+            ("stuρid", "stupid"),
+            ("ｓｔｕｐｉｄ", "stupid"),
+            ("stu\u{200B}pid", "stupid"),
+            ("stu\u{0301}pid", "stupid"),
+            (
+                "S\u{0336}T\u{0336}U\u{0336}P\u{0336}I\u{0336}D\u{0336}",
+                "stupid",
+            ),
+            ("1d10t", "idiot"),
+            ("b@stard", "bastard"),
+        ];
+        for (obfuscated, clean) in cases {
+            let want = a.stem(clean).into_owned();
+            let got = word_terms(&a, obfuscated);
+            assert!(
+                got.contains(&want),
+                "{obfuscated:?} gave {got:?}, wanted {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn clean_words_with_bad_substrings_emit_no_bad_features() {
+        let a = Analyzer::new(AnalyzerConfig {
+            languages: vec![Language::English, Language::German],
+            ..AnalyzerConfig::default()
+        });
+        let bad_terms: Vec<u64> = ["fuck", "shit", "cunt", "dick", "cock", "ass", "tit", "hell"]
+            .iter()
+            .map(|w| xxh3_64_with_seed(w.as_bytes(), SEED_WORD))
+            .collect();
+        let bad_grams: Vec<u64> = [
+            " dick", "dick", "cunt", "cock", " cock", "ass", "ass ", " cunt",
+        ]
+        .iter()
+        .map(|g| xxh3_64_with_seed(g.as_bytes(), SEED_CHAR ^ g.chars().count() as u64))
+        .collect();
+        for word in [
+            "Scunthorpe",
+            "assassin",
+            "classic",
+            "cockpit",
+            "Dickens",
+            "Sussex",
+            "therapist",
+            "shell",
+        ] {
+            let mut doc = AnalyzedDoc::default();
+            a.analyze(word, &mut doc, false);
+            let mut keys = TokenKeys::default();
+            let mut buf = String::new();
+            for t in &doc.tokens {
+                let term = a.token_term(&doc, t, &mut buf).to_string();
+                a.token_keys(t.kind, &term, &mut keys);
+                assert!(
+                    !bad_terms.contains(&keys.term),
+                    "{word}: abusive word feature"
+                );
+                assert!(
+                    keys.extras.iter().all(|k| !bad_terms.contains(k)),
+                    "{word}: abusive stem"
+                );
+                assert!(
+                    keys.chars.iter().all(|k| !bad_grams.contains(k)),
+                    "{word}: abusive n-gram"
+                );
+            }
+        }
+        // The abusive words themselves keep their features.
+        let mut keys = TokenKeys::default();
+        a.token_keys(TokenKind::Word, "wdick", &mut keys);
+        assert!(bad_terms.contains(&keys.term));
     }
 
     #[test]

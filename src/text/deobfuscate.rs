@@ -146,10 +146,7 @@ fn fold_chunk(chars: &mut Vec<(char, u32)>, homoglyphs: Homoglyphs) {
     }
     let letters = chars.iter().filter(|(c, _)| c.is_alphabetic()).count();
     if letters >= 1 {
-        // `@ss...` at the start and `$` before a letter.
-        if chars.len() >= 3 && chars[0].0 == '@' && chars[1].0 == 's' && chars[2].0 == 's' {
-            chars[0].0 = 'a';
-        }
+        // `$` before a letter.
         for i in 0..chars.len() {
             if chars[i].0 == '$' && chars.get(i + 1).is_some_and(|(n, _)| n.is_alphabetic()) {
                 chars[i].0 = 's';
@@ -174,19 +171,23 @@ fn fold_chunk(chars: &mut Vec<(char, u32)>, homoglyphs: Homoglyphs) {
         let letter_at = |k: usize| chars.get(k).is_some_and(|(c, _)| c.is_alphabetic());
         let inside = |&(s, e): &(usize, usize)| s > 0 && letter_at(s - 1) && letter_at(e);
         let any_inside = runs.iter().any(inside);
-        let chosen: Vec<(usize, usize)> = runs
-            .iter()
-            .copied()
-            .filter(|run| {
-                let (s, e) = *run;
-                let digits_only = chars[s..e].iter().all(|(c, _)| leet_digit(*c).is_some());
-                let edge = (s == 0 && letter_at(e)) || (e == n && s > 0 && letter_at(s - 1));
-                (letters >= 2 || e - s >= 2)
-                    && (inside(run) || (edge && digits_only && (e - s >= 2 || any_inside)))
-            })
-            .collect();
+        // Certain runs are read as letters; a lone edge symbol or digit (`5tupid`, `@ss`) only
+        // when that spells an abusive word, so `4chan` and `mp3` stay as written.
+        let mut certain = Vec::new();
+        let mut tentative = Vec::new();
+        for run in &runs {
+            let (s, e) = *run;
+            let digits_only = chars[s..e].iter().all(|(c, _)| leet_digit(*c).is_some());
+            let edge = (s == 0 && letter_at(e)) || (e == n && s > 0 && letter_at(s - 1));
+            let enough = letters >= 2 || e - s >= 2;
+            if enough && (inside(run) || (edge && digits_only && (e - s >= 2 || any_inside))) {
+                certain.push(*run);
+            } else if edge && letters >= 2 {
+                tentative.push(*run);
+            }
+        }
         let mut mapped = vec![false; n];
-        for (s, e) in chosen {
+        for &(s, e) in &certain {
             for (k, (c, _)) in chars[s..e].iter_mut().enumerate() {
                 if let Some(l) = leet_any(*c) {
                     *c = l;
@@ -196,10 +197,14 @@ fn fold_chunk(chars: &mut Vec<(char, u32)>, homoglyphs: Homoglyphs) {
         }
         // A leet character may stand for any letter (`f4ck`): prefer an abusive word that
         // fits the other letters exactly, else keep the usual reading.
-        if mapped.iter().any(|&m| m) {
+        let mut wild = mapped.clone();
+        for &(s, e) in &tentative {
+            wild[s..e].iter_mut().for_each(|w| *w = true);
+        }
+        if wild.iter().any(|&m| m) {
             let pattern: String = chars
                 .iter()
-                .zip(&mapped)
+                .zip(&wild)
                 .map(|(&(c, _), &m)| if m { '*' } else { c })
                 .collect();
             if let Some(word) = unmask(&pattern) {
@@ -254,6 +259,8 @@ mod tests {
         assert_eq!(fold("sh!t"), "shit");
         assert_eq!(fold("h3ll0"), "hello");
         assert_eq!(fold("a55"), "ass");
+        assert_eq!(fold("5tupid"), "stupid");
+        assert_eq!(fold("@sshole"), "asshole");
     }
 
     #[test]

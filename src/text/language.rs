@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 /// A language whose Snowball stemmer the analyzer uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String", into = "String")]
 pub enum Language {
     Arabic,
     Danish,
@@ -122,6 +122,19 @@ impl Language {
             Language::Tamil => Algorithm::Tamil,
             Language::Turkish => Algorithm::Turkish,
         }
+    }
+}
+
+impl From<Language> for String {
+    fn from(l: Language) -> String {
+        l.name().to_string()
+    }
+}
+
+impl TryFrom<String> for Language {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
     }
 }
 

@@ -214,6 +214,18 @@ fn add_joined(text: &str, tokens: &mut Vec<Token>) {
                     end: tokens[j].end,
                 },
             ));
+            // "a s t u p i d", "i h a t e": the first letter may be a word of its own.
+            let first = &text[tokens[i].start as usize..tokens[i].end as usize];
+            if spaced > 0 && pieces >= 4 && matches!(first, "a" | "i" | "u") {
+                joined.push((
+                    j,
+                    Token {
+                        kind: TokenKind::Joined,
+                        start: tokens[i + 1].start,
+                        end: tokens[j].end,
+                    },
+                ));
+            }
         }
         i = j + 1;
     }
@@ -403,6 +415,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(joined("you s t u p i d man"), vec!["stupid"]);
+        assert_eq!(
+            joined("you are a s t u p i d man"),
+            vec!["astupid", "stupid"]
+        );
         assert_eq!(
             joined("st.upid f*ck f_u_c_k a**hole"),
             vec!["stupid", "f*ck", "fuck", "a**hole"]
