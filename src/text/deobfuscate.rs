@@ -108,6 +108,19 @@ pub fn deobfuscate_into(input: &Normalized, out: &mut Normalized, homoglyphs: Ho
     for chunk in text.split(' ') {
         let start = pos;
         pos += chunk.len() + 1;
+        if is_plain(chunk) {
+            out.text.push_str(chunk);
+            if record {
+                out.origin.extend_from_slice(&input.origin[start..start + chunk.len()]);
+            }
+            if pos <= text.len() {
+                out.text.push(' ');
+                if record {
+                    out.origin.push(input.origin[pos - 1]);
+                }
+            }
+            continue;
+        }
         chars.clear();
         chars.extend(chunk.char_indices().map(|(i, c)| {
             let origin = if record { input.origin[start + i] } else { 0 };
@@ -131,6 +144,14 @@ pub fn deobfuscate_into(input: &Normalized, out: &mut Normalized, homoglyphs: Ho
             }
         }
     }
+}
+
+/// A chunk with nothing to undo: ASCII letters and common punctuation only, no leet
+/// characters, no run of three equal letters.
+fn is_plain(chunk: &str) -> bool {
+    let b = chunk.as_bytes();
+    b.iter().all(|&c| c.is_ascii_lowercase() || matches!(c, b'.' | b',' | b'?' | b'"' | b'(' | b')' | b':' | b';' | b'-' | b'\''))
+        && !b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2])
 }
 
 fn fold_chunk(chars: &mut Vec<(char, u32)>, homoglyphs: Homoglyphs) {
