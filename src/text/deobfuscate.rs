@@ -111,7 +111,8 @@ pub fn deobfuscate_into(input: &Normalized, out: &mut Normalized, homoglyphs: Ho
         if is_plain(chunk) {
             out.text.push_str(chunk);
             if record {
-                out.origin.extend_from_slice(&input.origin[start..start + chunk.len()]);
+                out.origin
+                    .extend_from_slice(&input.origin[start..start + chunk.len()]);
             }
             if pos <= text.len() {
                 out.text.push(' ');
@@ -150,8 +151,13 @@ pub fn deobfuscate_into(input: &Normalized, out: &mut Normalized, homoglyphs: Ho
 /// characters, no run of three equal letters.
 fn is_plain(chunk: &str) -> bool {
     let b = chunk.as_bytes();
-    b.iter().all(|&c| c.is_ascii_lowercase() || matches!(c, b'.' | b',' | b'?' | b'"' | b'(' | b')' | b':' | b';' | b'-' | b'\''))
-        && !b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2])
+    b.iter().all(|&c| {
+        c.is_ascii_lowercase()
+            || matches!(
+                c,
+                b'.' | b',' | b'?' | b'"' | b'(' | b')' | b':' | b';' | b'-' | b'\''
+            )
+    }) && !b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2])
 }
 
 fn fold_chunk(chars: &mut Vec<(char, u32)>, homoglyphs: Homoglyphs) {
