@@ -3,7 +3,9 @@
 
 use crate::error::{Error, Result};
 use crate::io::{CommentStream, ScoreSink};
-use crate::model::{Model, ScoreScratch};
+use crate::model::{Model, ScoreScratch, Scored};
+use crate::moderate::duplicates::{DuplicateIndex, Repeat};
+use crate::moderate::report::ReportCollector;
 use crate::moderate::Decision;
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -15,6 +17,8 @@ pub struct BatchOptions {
     pub explain_top: usize,
     /// Comments per chunk.
     pub chunk_size: usize,
+    /// Find copy-paste repeats within the batch and let them raise the spam decision.
+    pub duplicates: bool,
 }
 
 impl Default for BatchOptions {
@@ -22,6 +26,7 @@ impl Default for BatchOptions {
         BatchOptions {
             explain_top: 0,
             chunk_size: 4096,
+            duplicates: true,
         }
     }
 }
@@ -35,6 +40,8 @@ pub struct BatchSummary {
     pub allow: u64,
     pub review: u64,
     pub block: u64,
+    /// Comments that repeat an earlier one of the batch.
+    pub duplicates: u64,
 }
 
 /// One scratch per worker thread, reused across chunks.
@@ -75,6 +82,31 @@ pub fn probabilities_of<S: AsRef<str> + Sync>(model: &Model, texts: &[S]) -> Vec
         .collect()
 }
 
+/// State kept across the inputs of one run: repeats are found across files too.
+#[derive(Debug, Default)]
+pub struct BatchState {
+    pub duplicates: DuplicateIndex,
+    pub report: Option<ReportCollector>,
+}
+
+/// Marks a repeated comment: its first copy's id, the `spam` flag when the model has that
+/// label, and at least `review` (at least `block` from the third copy on).
+fn apply_repeat(model: &Model, scored: &mut Scored, repeat: Repeat) {
+    scored.duplicate_of = Some(repeat.first);
+    if let Some(spam) = model.label_index("spam") {
+        if !scored.verdict.flags.contains(&spam) {
+            scored.verdict.flags.push(spam);
+            scored.verdict.flags.sort_unstable();
+        }
+    }
+    let floor = if repeat.copies >= 3 {
+        Decision::Block
+    } else {
+        Decision::Review
+    };
+    scored.verdict.decision = scored.verdict.decision.max(floor);
+}
+
 /// Scores every comment of `stream` into `sink`. Row errors go to `on_row_error` and the run
 /// goes on; an error that makes the input unreadable ends the run.
 pub fn score_stream(
@@ -83,6 +115,8 @@ pub fn score_stream(
     sink: &mut dyn ScoreSink,
     on_row_error: &mut dyn FnMut(&Error),
     options: &BatchOptions,
+    state: &mut BatchState,
+    input_name: &str,
 ) -> Result<BatchSummary> {
     let pool = ScratchPool::new();
     let mut summary = BatchSummary::default();
@@ -111,13 +145,22 @@ pub fn score_stream(
         for (item, result) in chunk.drain(..).zip(scored) {
             summary.read += 1;
             match (item, result) {
-                (Ok(comment), Some(s)) => {
+                (Ok(comment), Some(mut s)) => {
+                    if options.duplicates {
+                        if let Some(repeat) = state.duplicates.check(&comment.id, &comment.text) {
+                            apply_repeat(model, &mut s, repeat);
+                            summary.duplicates += 1;
+                        }
+                    }
+                    if let Some(report) = state.report.as_mut() {
+                        report.add(&comment, &s, input_name);
+                    }
                     match s.verdict.decision {
                         Decision::Allow => summary.allow += 1,
                         Decision::Review => summary.review += 1,
                         Decision::Block => summary.block += 1,
                     }
-                    sink.write(&comment.id, &s)?;
+                    sink.write(&comment, &s)?;
                     summary.scored += 1;
                 }
                 (Err(e), _) if e.is_row_error() => {

@@ -78,7 +78,10 @@ fn score_csv_keeps_ids_order_and_header() {
     let o = run(&["score", "--model", model(), &fixture("heldout.csv")]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rows = csv_rows(&stdout(&o));
-    assert_eq!(rows[0], vec!["id", "toxic", "spam", "flags", "decision"]);
+    assert_eq!(
+        rows[0],
+        vec!["id", "toxic", "spam", "flags", "decision", "duplicate_of"]
+    );
     assert_eq!(rows.len(), 21, "one row per comment plus the header");
     for (i, r) in rows[1..].iter().enumerate() {
         assert_eq!(r[0], format!("h{}", i + 1), "input order kept");
@@ -459,4 +462,175 @@ fn raw_youtube_spam_file_is_read_in_its_own_layout() {
     let rows = csv_rows(&stdout(&o));
     let expected = csv::Reader::from_path(&raw).unwrap().records().count();
     assert_eq!(rows.len() - 1, expected);
+}
+
+fn fixture_path(rel: &str) -> String {
+    format!("{}/tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn jsonl(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn thread_pages_are_detected_and_only_comments_scored() {
+    let o = run(&[
+        "score",
+        "--model",
+        model(),
+        &fixture_path("threads/wpdiscuz.txt"),
+        "--format",
+        "jsonl",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    assert_eq!(
+        rows.len(),
+        4,
+        "four comments, no article, no furniture: {rows:?}"
+    );
+    assert_eq!(rows[0]["author"], "Margaret Lowe");
+    assert_eq!(
+        rows[1]["parent"], "c1",
+        "'Reply to Margaret Lowe' links the reply"
+    );
+    assert_eq!(rows[2]["author"], "Dan_Harper88");
+    assert!(rows.iter().all(|r| r["thread"] == "wpdiscuz"));
+    assert!(
+        rows[2]["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&"toxic".into()),
+        "{}",
+        rows[2]
+    );
+    assert!(
+        rows[3]["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&"spam".into()),
+        "{}",
+        rows[3]
+    );
+
+    // A page without comments gives no rows when read as a thread page.
+    let o = run(&[
+        "score",
+        "--model",
+        model(),
+        &fixture_path("threads/no_comments.txt"),
+        "--input-format",
+        "thread",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(csv_rows(&stdout(&o)).len(), 1, "header only");
+}
+
+#[test]
+fn exports_carry_thread_and_parent_ids() {
+    let o = run(&[
+        "score",
+        "--model",
+        model(),
+        &fixture_path("wordpress_comments.csv"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = csv_rows(&stdout(&o));
+    assert_eq!(&rows[0][..4], &["id", "thread", "parent", "author"]);
+    assert_eq!(&rows[2][..4], &["102", "17", "101", "Bert"]);
+    assert_eq!(rows[1][2], "", "comment_parent 0 means no parent");
+
+    let o = run(&[
+        "score",
+        "--model",
+        model(),
+        &fixture_path("disqus_export.xml"),
+        "--format",
+        "jsonl",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    assert_eq!(rows.len(), 2, "the deleted post is skipped");
+    assert_eq!(
+        (
+            rows[1]["id"].as_str(),
+            rows[1]["thread"].as_str(),
+            rows[1]["parent"].as_str()
+        ),
+        (Some("9002"), Some("7001"), Some("9001"))
+    );
+    assert_eq!(rows[1]["author"], "angry_guy_77");
+}
+
+#[test]
+fn copies_are_marked_and_reports_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let o = run(&[
+        "score",
+        "--model",
+        model(),
+        &fixture_path("thread_comments.jsonl"),
+        "--format",
+        "jsonl",
+        "--report",
+        report.to_str().unwrap(),
+        "--report-format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    assert_eq!(rows[3]["duplicate_of"], "j3");
+    assert_eq!(rows[4]["duplicate_of"], "j3");
+    assert_eq!(rows[4]["decision"], "block", "a third copy blocks");
+    assert!(rows[0].get("duplicate_of").is_none());
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let threads = r["threads"].as_array().unwrap();
+    assert_eq!(threads.len(), 2);
+    assert_eq!(threads[0]["thread"], "video-42");
+    assert_eq!(threads[0]["comments"], 3);
+    assert_eq!(threads[1]["duplicates"], 2);
+    assert!(threads[1]["worst"].as_array().unwrap().len() == 2);
+    assert!(stderr(&o).contains("in 2 threads"), "{}", stderr(&o));
+    let md = dir.path().join("report.md");
+    let o = run(&[
+        "score",
+        "--model",
+        model(),
+        &fixture_path("thread_comments.jsonl"),
+        "-q",
+        "--report",
+        md.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let text = std::fs::read_to_string(md).unwrap();
+    assert!(
+        text.contains("## Thread video-77") && text.contains("| worst comments |"),
+        "{text}"
+    );
+}
+
+#[test]
+fn example_page_from_shared_is_scored() {
+    let page =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples/000_d89a1fc585dc487a.txt");
+    if !page.exists() {
+        eprintln!("SKIPPED: ../shared/examples is absent");
+        return;
+    }
+    let o = run(&[
+        "score",
+        "--model",
+        model(),
+        page.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(rows[1]["author"], "Jim Bim");
 }

@@ -3,10 +3,11 @@
 use super::{load_model_with_policy, set_threads, Outcome};
 use anyhow::{Context, Result};
 use clap::Args;
-use moderato::batch::{score_stream, BatchOptions, BatchSummary};
+use moderato::batch::{score_stream, BatchOptions, BatchState, BatchSummary};
 use moderato::io::{
-    open_comments, CsvSink, InputFormat, InputSpec, JsonlSink, OutputFormat, ScoreSink,
+    open_input, CsvSink, InputFormat, InputSpec, JsonlSink, OutputFormat, ScoreSink,
 };
+use moderato::moderate::report::ReportCollector;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -43,6 +44,15 @@ pub struct ScoreArgs {
     /// is how many tokens per label.
     #[arg(long, num_args = 0..=1, default_missing_value = "5", value_name = "N")]
     explain: Option<usize>,
+    /// Write a per-thread report (comments, decisions, flags, worst comments) to this file.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Report format: markdown or json.
+    #[arg(long, default_value = "markdown", value_parser = ["markdown", "json"])]
+    report_format: String,
+    /// Do not look for copy-paste repeats.
+    #[arg(long)]
+    no_duplicates: bool,
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -56,6 +66,19 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
     let start = Instant::now();
     let (model, _) = load_model_with_policy(args.model.as_deref(), args.policy.as_deref())?;
     let labels: Vec<String> = model.label_names().into_iter().map(String::from).collect();
+    // Open every input first: a missing file fails before any output, and the CSV header
+    // knows whether thread columns are needed.
+    let mut inputs = Vec::with_capacity(args.inputs.len());
+    for input in &args.inputs {
+        let spec = InputSpec {
+            path: input.clone(),
+            format: args.input_format,
+            text_column: args.text_column.clone(),
+            id_column: args.id_column.clone(),
+        };
+        inputs.push((input.clone(), open_input(&spec)?));
+    }
+    let threaded = inputs.iter().any(|(_, o)| o.threaded);
     let out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(BufWriter::with_capacity(
             1 << 16,
@@ -65,14 +88,22 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
     };
     let explain = args.explain.unwrap_or(0);
     let mut sink: Box<dyn ScoreSink> = match args.format {
-        OutputFormat::Csv => Box::new(CsvSink::new(out, labels, explain > 0)),
-        OutputFormat::Jsonl => Box::new(JsonlSink::new(out, labels)),
+        OutputFormat::Csv => Box::new(CsvSink::new(out, labels.clone(), explain > 0, threaded)),
+        OutputFormat::Jsonl => Box::new(JsonlSink::new(out, labels.clone())),
     };
     let options = BatchOptions {
         explain_top: explain,
+        duplicates: !args.no_duplicates,
         ..BatchOptions::default()
     };
-    let many = args.inputs.len() > 1;
+    let mut state = BatchState {
+        report: args
+            .report
+            .as_ref()
+            .map(|_| ReportCollector::new(labels.clone())),
+        ..BatchState::default()
+    };
+    let many = inputs.len() > 1;
     let mut total = BatchSummary::default();
     let quiet = args.quiet;
     let mut on_error = |e: &moderato::Error| {
@@ -80,16 +111,10 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
             eprintln!("moderato: {e}");
         }
     };
-    for input in &args.inputs {
-        let spec = InputSpec {
-            path: input.clone(),
-            format: args.input_format,
-            text_column: args.text_column.clone(),
-            id_column: args.id_column.clone(),
-        };
-        let stream = open_comments(&spec)?;
+    for (name, opened) in inputs {
+        let stream = opened.stream;
         let stream: moderato::io::CommentStream = if many {
-            let prefix = input.clone();
+            let prefix = name.clone();
             Box::new(stream.map(move |r| {
                 r.map(|mut c| {
                     c.id = format!("{prefix}:{}", c.id);
@@ -99,24 +124,46 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         } else {
             stream
         };
-        let s = score_stream(&model, stream, sink.as_mut(), &mut on_error, &options)?;
+        let s = score_stream(
+            &model,
+            stream,
+            sink.as_mut(),
+            &mut on_error,
+            &options,
+            &mut state,
+            &name,
+        )?;
         total.read += s.read;
         total.scored += s.scored;
         total.errors += s.errors;
         total.allow += s.allow;
         total.review += s.review;
         total.block += s.block;
+        total.duplicates += s.duplicates;
+    }
+    if let (Some(path), Some(report)) = (&args.report, &state.report) {
+        let text = if args.report_format == "json" {
+            report.to_json()
+        } else {
+            report.to_markdown()
+        };
+        std::fs::write(path, text)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
     if !args.quiet {
         let secs = start.elapsed().as_secs_f64();
+        let threads = state.report.as_ref().map_or(String::new(), |r| {
+            format!(" in {} threads", r.threads().count())
+        });
         eprintln!(
-            "moderato: read {}, scored {}, errors {}; allow {}, review {}, block {}; {:.2} s ({:.0} comments/s)",
+            "moderato: read {}, scored {}, errors {}{threads}; allow {}, review {}, block {}; {} repeated copies; {:.2} s ({:.0} comments/s)",
             total.read,
             total.scored,
             total.errors,
             total.allow,
             total.review,
             total.block,
+            total.duplicates,
             secs,
             total.scored as f64 / secs.max(1e-9)
         );

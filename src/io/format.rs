@@ -16,6 +16,10 @@ pub enum InputFormat {
     Jsonl,
     /// Plain text: one comment per line.
     Text,
+    /// The text of a page with a comment thread (article, plug-in furniture, comments).
+    Thread,
+    /// A Disqus XML export.
+    Disqus,
 }
 
 impl FromStr for InputFormat {
@@ -27,8 +31,10 @@ impl FromStr for InputFormat {
             "tsv" => Ok(InputFormat::Tsv),
             "jsonl" | "ndjson" | "json" => Ok(InputFormat::Jsonl),
             "text" | "txt" => Ok(InputFormat::Text),
+            "thread" | "page" => Ok(InputFormat::Thread),
+            "disqus" | "xml" => Ok(InputFormat::Disqus),
             other => Err(format!(
-                "unknown input format '{other}' (use csv, tsv, jsonl or text)"
+                "unknown input format '{other}' (use csv, tsv, jsonl, text, thread or disqus)"
             )),
         }
     }
@@ -41,6 +47,8 @@ impl fmt::Display for InputFormat {
             InputFormat::Tsv => "tsv",
             InputFormat::Jsonl => "jsonl",
             InputFormat::Text => "text",
+            InputFormat::Thread => "thread",
+            InputFormat::Disqus => "disqus",
         })
     }
 }
@@ -63,7 +71,7 @@ pub fn from_extension(path: &Path) -> Option<InputFormat> {
         "csv" => Some(InputFormat::Csv),
         "tsv" | "tab" => Some(InputFormat::Tsv),
         "jsonl" | "ndjson" | "json" => Some(InputFormat::Jsonl),
-        "txt" | "text" => Some(InputFormat::Text),
+        "xml" => Some(InputFormat::Disqus),
         _ => None,
     }
 }
@@ -76,6 +84,9 @@ pub fn sniff(head: &[u8]) -> InputFormat {
     if trimmed.starts_with(b"{") {
         return InputFormat::Jsonl;
     }
+    if trimmed.starts_with(b"<?xml") || trimmed.starts_with(b"<disqus") {
+        return InputFormat::Disqus;
+    }
     let line = String::from_utf8_lossy(first_line).to_ascii_lowercase();
     for (sep, fmt) in [(',', InputFormat::Csv), ('\t', InputFormat::Tsv)] {
         if line.contains(sep)
@@ -85,6 +96,9 @@ pub fn sniff(head: &[u8]) -> InputFormat {
         {
             return fmt;
         }
+    }
+    if super::thread_page::looks_like_thread_page(&String::from_utf8_lossy(head)) {
+        return InputFormat::Thread;
     }
     InputFormat::Text
 }
@@ -96,6 +110,18 @@ pub fn resolve(explicit: Option<InputFormat>, path: &Path, head: &[u8]) -> Resul
     }
     if let Some(f) = from_extension(path) {
         return Ok(f);
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if matches!(ext.as_deref(), Some("txt" | "text")) {
+        let page = super::thread_page::looks_like_thread_page(&String::from_utf8_lossy(head));
+        return Ok(if page {
+            InputFormat::Thread
+        } else {
+            InputFormat::Text
+        });
     }
     if head.is_empty() {
         return Err(Error::input(path, "input is empty; nothing to score"));
@@ -115,6 +141,19 @@ mod tests {
             Some(InputFormat::Jsonl)
         );
         assert_eq!(from_extension(Path::new("page")), None);
+        assert_eq!(
+            from_extension(Path::new("page.txt")),
+            None,
+            ".txt is sniffed: text or thread"
+        );
+        assert_eq!(
+            sniff(b"Title\n\nArticle.\n\nNotify of\nNewest Most Voted\n\nHi\n"),
+            InputFormat::Thread
+        );
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?>\n<disqus>"),
+            InputFormat::Disqus
+        );
         assert_eq!(sniff(b"{\"text\": \"hi\"}\n"), InputFormat::Jsonl);
         assert_eq!(
             sniff(b"\xEF\xBB\xBFid,comment_text,toxic\n1,hi,0\n"),
@@ -122,6 +161,6 @@ mod tests {
         );
         assert_eq!(sniff(b"id\ttext\n"), InputFormat::Tsv);
         assert_eq!(sniff(b"just some words, really\n"), InputFormat::Text);
-        assert!("xml".parse::<InputFormat>().is_err());
+        assert!("yaml".parse::<InputFormat>().is_err());
     }
 }

@@ -1,14 +1,16 @@
 //! Input and output: comment readers, labelled training files, score writers.
 
 pub mod comment;
+pub mod disqus;
 pub mod format;
 pub mod labelled;
 pub mod output;
 pub mod readers;
+pub mod thread_page;
 pub mod train_config;
 
 pub use comment::Comment;
 pub use format::InputFormat;
 pub use labelled::{LabelledSpec, TrainingSet};
 pub use output::{CsvSink, JsonlSink, OutputFormat, ScoreSink};
-pub use readers::{open_comments, CommentStream, InputSpec};
+pub use readers::{open_comments, open_input, CommentStream, InputSpec, OpenedInput};

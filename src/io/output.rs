@@ -1,6 +1,7 @@
 //! Writers of scored comments: CSV (`id,<label>...,flags,decision[,why]`) and JSON Lines.
 
 use crate::error::{Error, Result};
+use crate::io::Comment;
 use crate::model::Scored;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -30,7 +31,7 @@ impl FromStr for OutputFormat {
 /// Where scored comments go.
 pub trait ScoreSink {
     /// Writes one scored comment.
-    fn write(&mut self, id: &str, scored: &Scored) -> Result<()>;
+    fn write(&mut self, comment: &Comment, scored: &Scored) -> Result<()>;
     /// Flushes everything written.
     fn finish(&mut self) -> Result<()>;
 }
@@ -73,25 +74,32 @@ pub struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
     labels: Vec<String>,
     explain: bool,
+    threaded: bool,
     header_written: bool,
 }
 
 impl<W: Write> CsvSink<W> {
-    /// A CSV writer for `labels`; `explain` adds a `why` column.
-    pub fn new(out: W, labels: Vec<String>, explain: bool) -> Self {
+    /// A CSV writer for `labels`; `threaded` adds `thread`, `parent` and `author` columns,
+    /// `explain` a `why` column.
+    pub fn new(out: W, labels: Vec<String>, explain: bool, threaded: bool) -> Self {
         CsvSink {
             writer: csv::Writer::from_writer(out),
             labels,
             explain,
+            threaded,
             header_written: false,
         }
     }
 
     fn header(&mut self) -> Result<()> {
         let mut h = vec!["id".to_string()];
+        if self.threaded {
+            h.extend(["thread".into(), "parent".into(), "author".into()]);
+        }
         h.extend(self.labels.iter().cloned());
         h.push("flags".into());
         h.push("decision".into());
+        h.push("duplicate_of".into());
         if self.explain {
             h.push("why".into());
         }
@@ -102,12 +110,17 @@ impl<W: Write> CsvSink<W> {
 }
 
 impl<W: Write> ScoreSink for CsvSink<W> {
-    fn write(&mut self, id: &str, scored: &Scored) -> Result<()> {
+    fn write(&mut self, comment: &Comment, scored: &Scored) -> Result<()> {
         if !self.header_written {
             self.header()?;
         }
-        let mut rec = Vec::with_capacity(self.labels.len() + 4);
-        rec.push(id.to_string());
+        let mut rec = Vec::with_capacity(self.labels.len() + 8);
+        rec.push(comment.id.clone());
+        if self.threaded {
+            for v in [&comment.thread, &comment.parent, &comment.author] {
+                rec.push(v.clone().unwrap_or_default());
+            }
+        }
         rec.extend(
             scored
                 .probabilities
@@ -124,6 +137,7 @@ impl<W: Write> ScoreSink for CsvSink<W> {
                 .join(";"),
         );
         rec.push(scored.verdict.decision.to_string());
+        rec.push(scored.duplicate_of.clone().unwrap_or_default());
         if self.explain {
             rec.push(why_line(scored));
         }
@@ -166,17 +180,29 @@ impl Serialize for Scores<'_> {
 #[derive(Serialize)]
 struct JsonRow<'a> {
     id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thread: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<&'a str>,
     scores: Scores<'a>,
     flags: Vec<&'a str>,
     decision: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_of: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     why: &'a [crate::moderate::LabelExplanation],
 }
 
 impl<W: Write> ScoreSink for JsonlSink<W> {
-    fn write(&mut self, id: &str, scored: &Scored) -> Result<()> {
+    fn write(&mut self, comment: &Comment, scored: &Scored) -> Result<()> {
         let row = JsonRow {
-            id,
+            id: &comment.id,
+            thread: comment.thread.as_deref(),
+            parent: comment.parent.as_deref(),
+            author: comment.author.as_deref(),
+            duplicate_of: scored.duplicate_of.as_deref(),
             scores: Scores(&self.labels, &scored.probabilities),
             flags: scored
                 .verdict

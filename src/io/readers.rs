@@ -52,8 +52,22 @@ pub fn open_source(path: &str) -> Result<Box<dyn BufRead + Send>> {
     Ok(Box::new(BufReader::with_capacity(1 << 18, file)))
 }
 
+/// An opened input: its comments and whether they carry thread and parent ids.
+pub struct OpenedInput {
+    pub stream: CommentStream,
+    pub format: InputFormat,
+    /// The input names threads or parents (thread pages, exports, CSV or JSON Lines with such
+    /// columns or fields).
+    pub threaded: bool,
+}
+
 /// Opens an input as a stream of comments.
 pub fn open_comments(spec: &InputSpec) -> Result<CommentStream> {
+    open_input(spec).map(|o| o.stream)
+}
+
+/// Opens an input, detecting its format.
+pub fn open_input(spec: &InputSpec) -> Result<OpenedInput> {
     let path = spec.display_path();
     let mut source = open_source(&spec.path)?;
     let head = source.fill_buf().map_err(|e| Error::io(&path, e))?.to_vec();
@@ -61,6 +75,11 @@ pub fn open_comments(spec: &InputSpec) -> Result<CommentStream> {
         Error::Input { message, .. } => Error::input(&path, message),
         other => other,
     })?;
+    let opened = |stream: CommentStream, threaded: bool| OpenedInput {
+        stream,
+        format,
+        threaded,
+    };
     match format {
         InputFormat::Csv | InputFormat::Tsv => {
             let delimiter = if format == InputFormat::Tsv {
@@ -68,10 +87,67 @@ pub fn open_comments(spec: &InputSpec) -> Result<CommentStream> {
             } else {
                 b','
             };
-            Ok(Box::new(CsvComments::new(source, path, delimiter, spec)?))
+            let csv = CsvComments::new(source, path, delimiter, spec)?;
+            let threaded = csv.thread.is_some() || csv.parent.is_some();
+            Ok(opened(Box::new(csv), threaded))
         }
-        InputFormat::Jsonl => Ok(Box::new(JsonlComments::new(source, path, spec))),
-        InputFormat::Text => Ok(Box::new(TextComments::new(source, path))),
+        InputFormat::Jsonl => {
+            let first = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+            let threaded = serde_json::from_slice::<serde_json::Value>(first)
+                .ok()
+                .and_then(|v| {
+                    v.as_object()
+                        .map(|o| o.contains_key("thread") || o.contains_key("parent"))
+                })
+                .unwrap_or(false);
+            Ok(opened(
+                Box::new(JsonlComments::new(source, path, spec)),
+                threaded,
+            ))
+        }
+        InputFormat::Text => Ok(opened(Box::new(TextComments::new(source, path)), false)),
+        InputFormat::Thread => {
+            let mut bytes = Vec::new();
+            source
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(&path, e))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                Error::input(
+                    &path,
+                    format!(
+                        "page is not valid UTF-8 (at byte {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                )
+            })?;
+            let thread = Path::new(&spec.path)
+                .file_stem()
+                .map_or_else(|| "stdin".to_string(), |s| s.to_string_lossy().into_owned());
+            let page = super::thread_page::parse_thread_page(&text);
+            let comments: Vec<Result<Comment>> = page
+                .comments
+                .into_iter()
+                .map(|c| {
+                    Ok(Comment {
+                        id: c.id,
+                        text: c.text,
+                        line: c.line,
+                        thread: Some(thread.clone()),
+                        parent: c.parent,
+                        author: c.author,
+                    })
+                })
+                .collect();
+            Ok(opened(Box::new(comments.into_iter()), true))
+        }
+        InputFormat::Disqus => {
+            let mut bytes = Vec::new();
+            source
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(&path, e))?;
+            let posts = super::disqus::read_disqus(&bytes, &path)?;
+            Ok(opened(Box::new(posts.into_iter()), true))
+        }
     }
 }
 
@@ -121,7 +197,9 @@ pub fn find_id_column(
                 .map(Some)
                 .ok_or_else(|| Error::input(path, format!("no id column named '{name}'")))
         }
-        None => Ok(lower.iter().position(|h| h == "id")),
+        None => Ok(["id", "comment_id", "post_id_comment"]
+            .iter()
+            .find_map(|n| lower.iter().position(|h| h == n))),
     }
 }
 
@@ -149,12 +227,38 @@ pub fn read_headers<R: Read>(reader: &mut csv::Reader<R>, path: &Path) -> Result
         .collect()
 }
 
+/// Column names recognised as thread, parent and author (WordPress exports and others).
+const THREAD_COLUMNS: &[&str] = &[
+    "thread",
+    "thread_id",
+    "comment_post_id",
+    "post_id",
+    "video_id",
+    "article_id",
+];
+const PARENT_COLUMNS: &[&str] = &["parent", "parent_id", "comment_parent", "in_reply_to"];
+const AUTHOR_COLUMNS: &[&str] = &["author", "comment_author", "user", "username", "user_name"];
+
+fn find_optional(headers: &[String], names: &[&str]) -> Option<usize> {
+    let lower: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    names.iter().find_map(|n| lower.iter().position(|h| h == n))
+}
+
+/// An empty field, or a WordPress-style `0` parent, means none.
+fn non_empty(field: &[u8], zero_is_none: bool) -> Option<String> {
+    let s = String::from_utf8_lossy(field).trim().to_string();
+    (!(s.is_empty() || (zero_is_none && s == "0"))).then_some(s)
+}
+
 /// Comments from CSV or TSV with a header row.
 pub struct CsvComments<R: Read> {
     reader: csv::Reader<R>,
     path: PathBuf,
     text: usize,
     id: Option<usize>,
+    thread: Option<usize>,
+    parent: Option<usize>,
+    author: Option<usize>,
     columns: usize,
     record: csv::ByteRecord,
     row: u64,
@@ -175,6 +279,9 @@ impl<R: Read> CsvComments<R> {
             path,
             text,
             id,
+            thread: find_optional(&headers, THREAD_COLUMNS),
+            parent: find_optional(&headers, PARENT_COLUMNS),
+            author: find_optional(&headers, AUTHOR_COLUMNS),
             columns: headers.len(),
             record: csv::ByteRecord::new(),
             row: 0,
@@ -220,7 +327,14 @@ impl<R: Read> Iterator for CsvComments<R> {
                     Some(i) => String::from_utf8_lossy(&rec[i]).into_owned(),
                     None => self.row.to_string(),
                 };
-                Some(Ok(Comment { id, text, line }))
+                Some(Ok(Comment {
+                    id,
+                    text,
+                    line,
+                    thread: self.thread.and_then(|i| non_empty(&rec[i], false)),
+                    parent: self.parent.and_then(|i| non_empty(&rec[i], true)),
+                    author: self.author.and_then(|i| non_empty(&rec[i], false)),
+                }))
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
@@ -288,21 +402,22 @@ impl<R: BufRead> JsonlComments<R> {
             Some(_) => return Err(bad(format!("field '{}' is not a string", self.text_field))),
             None => return Err(bad(format!("missing field '{}'", self.text_field))),
         };
-        let id = match obj.get(&self.id_field) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            None | Some(serde_json::Value::Null) => self.line.to_string(),
-            Some(_) => {
-                return Err(bad(format!(
-                    "field '{}' is not a string or number",
-                    self.id_field
-                )))
+        let scalar = |name: &str| -> Result<Option<String>> {
+            match obj.get(name) {
+                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(_) => Err(bad(format!("field '{name}' is not a string or number"))),
             }
         };
+        let id = scalar(&self.id_field)?.unwrap_or_else(|| self.line.to_string());
         Ok(Comment {
             id,
             text,
             line: self.line,
+            thread: scalar("thread")?,
+            parent: scalar("parent")?,
+            author: scalar("author")?,
         })
     }
 }
@@ -379,6 +494,7 @@ impl<R: BufRead> Iterator for TextComments<R> {
                             id: self.line.to_string(),
                             text: t.to_string(),
                             line: self.line,
+                            ..Comment::default()
                         }),
                         Err(_) => Err(Error::row(&self.path, self.line, "line is not valid UTF-8")),
                     });

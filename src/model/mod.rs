@@ -48,6 +48,8 @@ pub struct Scored {
     pub verdict: Verdict,
     /// Explanations of the flagged labels (empty unless requested).
     pub explanations: Vec<LabelExplanation>,
+    /// The id of an earlier comment of the same batch that this one repeats.
+    pub duplicate_of: Option<String>,
 }
 
 impl Model {
@@ -162,6 +164,7 @@ impl Model {
             probabilities,
             verdict,
             explanations,
+            duplicate_of: None,
         }
     }
 
@@ -176,6 +179,7 @@ impl Model {
             probabilities,
             verdict,
             explanations,
+            duplicate_of: None,
         }
     }
 

@@ -1,0 +1,166 @@
+//! Copy-paste spam: the same or almost the same comment posted several times in one batch
+//! (across threads or authors). Exact copies are found by a hash of the comment's words; near
+//! copies by MinHash over its set of words (16 hashes in 8 bands of 2), confirmed when the
+//! word sets' Jaccard similarity is at least 0.75.
+
+use rustc_hash::FxHashMap;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+/// Comments shorter than this (in letters and digits) or with fewer words are never treated
+/// as copies: "first!", "lol" and "thank you" are said by many people.
+const MIN_CHARS: usize = 24;
+const MIN_WORDS: usize = 4;
+const MIN_JACCARD: f64 = 0.75;
+const HASHES: usize = 16;
+const BANDS: usize = 8;
+/// The index stops growing past this many comments (memory stays bounded on huge inputs).
+const MAX_ENTRIES: usize = 1_000_000;
+
+/// What the index knows about an earlier comment.
+#[derive(Debug, Clone)]
+struct Seen {
+    id: String,
+    copies: u32,
+    /// Sorted, deduplicated hashes of its words.
+    words: Vec<u32>,
+}
+
+/// Remembers the comments of a batch and tells which ones repeat an earlier one.
+#[derive(Debug, Default)]
+pub struct DuplicateIndex {
+    exact: FxHashMap<u64, usize>,
+    bands: FxHashMap<u64, Vec<usize>>,
+    seen: Vec<Seen>,
+}
+
+/// A comment found to repeat an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeat {
+    /// Id of the first comment with this text.
+    pub first: String,
+    /// How many times the text has now been seen (2 for the first repeat).
+    pub copies: u32,
+}
+
+/// Lowercased words of letters and digits.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both as f64 / (a.len() + b.len() - both) as f64
+}
+
+impl DuplicateIndex {
+    /// Records a comment and returns the earlier comment it repeats, if any.
+    pub fn check(&mut self, id: &str, text: &str) -> Option<Repeat> {
+        let words = words(text);
+        let letters: usize = words.iter().map(|w| w.chars().count()).sum();
+        if letters < MIN_CHARS || words.len() < MIN_WORDS {
+            return None;
+        }
+        let exact_key = xxh3_64(words.join(" ").as_bytes());
+        let mut set: Vec<u32> = words.iter().map(|w| xxh3_64(w.as_bytes()) as u32).collect();
+        set.sort_unstable();
+        set.dedup();
+        let mut mins = [u64::MAX; HASHES];
+        for w in &words {
+            for (k, m) in mins.iter_mut().enumerate() {
+                *m = (*m).min(xxh3_64_with_seed(w.as_bytes(), k as u64 + 1));
+            }
+        }
+        let rows = HASHES / BANDS;
+        let band_keys: Vec<u64> = (0..BANDS)
+            .map(|b| {
+                let mut bytes = Vec::with_capacity(8 * rows + 1);
+                bytes.push(b as u8);
+                for m in &mins[b * rows..(b + 1) * rows] {
+                    bytes.extend_from_slice(&m.to_le_bytes());
+                }
+                xxh3_64(&bytes)
+            })
+            .collect();
+        let found = self.exact.get(&exact_key).copied().or_else(|| {
+            band_keys.iter().find_map(|k| {
+                self.bands.get(k).and_then(|list| {
+                    list.iter()
+                        .copied()
+                        .find(|&idx| jaccard(&self.seen[idx].words, &set) >= MIN_JACCARD)
+                })
+            })
+        });
+        if let Some(idx) = found {
+            let seen = &mut self.seen[idx];
+            seen.copies += 1;
+            return Some(Repeat {
+                first: seen.id.clone(),
+                copies: seen.copies,
+            });
+        }
+        if self.seen.len() < MAX_ENTRIES {
+            let idx = self.seen.len();
+            self.seen.push(Seen {
+                id: id.to_string(),
+                copies: 1,
+                words: set,
+            });
+            self.exact.insert(exact_key, idx);
+            for k in band_keys {
+                self.bands.entry(k).or_default().push(idx);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_exact_and_near_copies_but_not_short_or_different_comments() {
+        let mut index = DuplicateIndex::default();
+        let spam = "Check out my new channel for free gift cards, subscribe and share with friends";
+        assert_eq!(index.check("a", spam), None);
+        assert_eq!(
+            index.check("b", "I really enjoyed this video, the chorus is great"),
+            None
+        );
+        let r = index.check("c", &spam.to_uppercase()).unwrap();
+        assert_eq!((r.first.as_str(), r.copies), ("a", 2));
+        let near =
+            "Check out my new channel for free gift cards, subscribe and share with your friends!!";
+        assert_eq!(
+            index.check("d", near).map(|r| r.first),
+            Some("a".to_string())
+        );
+        assert_eq!(index.check("e", "first!"), None);
+        assert_eq!(
+            index.check("f", "first!"),
+            None,
+            "short comments are not copies"
+        );
+        assert_eq!(
+            index.check(
+                "g",
+                "The council meeting is on Tuesday at the town hall, all welcome"
+            ),
+            None
+        );
+    }
+}
