@@ -55,7 +55,10 @@ pub fn run(args: ExplainArgs) -> Result<Outcome> {
         for tok in &e.tokens {
             println!(
                 "    {:<24} +{:.3}  [{}..{}]",
-                tok.text, tok.weight, tok.start, tok.end
+                tok.cue.as_deref().unwrap_or(&tok.text),
+                tok.weight,
+                tok.start,
+                tok.end
             );
         }
     }

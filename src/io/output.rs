@@ -61,7 +61,7 @@ pub fn why_line(scored: &Scored) -> String {
             let tokens: Vec<String> = e
                 .tokens
                 .iter()
-                .map(|t| format!("{} (+{:.2})", t.text, t.weight))
+                .map(|t| format!("{} (+{:.2})", t.cue.as_deref().unwrap_or(&t.text), t.weight))
                 .collect();
             format!("{}: {}", e.label, tokens.join(", "))
         })

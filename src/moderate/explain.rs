@@ -19,6 +19,9 @@ pub struct TokenContribution {
     pub end: usize,
     /// Contribution to the label's raw margin (log-odds before calibration).
     pub weight: f32,
+    /// For a comment-level cue (capitals), its name; the span is then the whole comment.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cue: Option<String>,
 }
 
 /// Why a label scored what it did.
@@ -72,10 +75,11 @@ pub fn token_contributions(
         .map(|(i, weight)| {
             if i == ntok {
                 return TokenContribution {
-                    text: "[written in capitals]".into(),
+                    text: input.to_string(),
                     start: 0,
                     end: input.chars().count(),
                     weight,
+                    cue: Some("written in capitals".into()),
                 };
             }
             let t = &doc.tokens[i];
@@ -87,6 +91,7 @@ pub fn token_contributions(
                 start: input[..bs].chars().count(),
                 end: input[..be].chars().count(),
                 weight,
+                cue: None,
             }
         })
         .collect()
