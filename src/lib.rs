@@ -20,6 +20,7 @@ pub mod io;
 pub mod learn;
 pub mod model;
 pub mod moderate;
+pub mod rng;
 pub mod text;
 pub mod train;
 

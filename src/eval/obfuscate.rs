@@ -3,26 +3,8 @@
 //! look-alike letters, zero-width and combining characters, fullwidth forms, odd capitals).
 //! Deterministic for a given text and seed.
 
+use crate::rng::SplitMix as Rng;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
-
-/// Small deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
-    }
-}
 
 /// The kinds of rewriting, one chosen at random per obfuscated word.
 pub const TRANSFORMS: &[&str] = &[

@@ -175,19 +175,6 @@ impl<R: SparseRecords> PredictInplace<R, Array1<f32>> for LinearModel {
     }
 }
 
-/// Small deterministic generator for the row order.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 impl<R: SparseRecords> Fit<R, Array1<bool>, Error> for LogisticValidParams {
     type Object = LinearModel;
 
@@ -254,14 +241,14 @@ fn solve_dual<R: SparseRecords>(
         wb += coef * bias;
     }
     let mut order: Vec<usize> = (0..n).filter(|&i| upper[i] > 0.0).collect();
-    let mut rng = SplitMix(p.seed);
+    let mut rng = crate::rng::SplitMix(p.seed);
     let inner_eps_min = p.tolerance.min(1e-8);
     let mut inner_eps = 1e-2;
     let max_inner = 100;
     let mut iterations = 0;
     while iterations < p.max_iter {
         for k in (1..order.len()).rev() {
-            let j = (rng.next() % (k as u64 + 1)) as usize;
+            let j = rng.below(k + 1);
             order.swap(k, j);
         }
         let mut newton_steps = 0usize;
