@@ -634,3 +634,27 @@ fn example_page_from_shared_is_scored() {
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert_eq!(rows[1]["author"], "Jim Bim");
 }
+
+#[test]
+fn gzip_and_zstd_inputs_are_decompressed() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(fixture("comments.jsonl")).unwrap();
+    let gz = dir.path().join("c.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&plain).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let zst = dir.path().join("c.jsonl.zst");
+    std::fs::write(&zst, zstd::encode_all(&plain[..], 3).unwrap()).unwrap();
+    let want = csv_rows(&stdout(&run(&[
+        "score",
+        "--model",
+        model(),
+        &fixture("comments.jsonl"),
+    ])));
+    for f in [&gz, &zst] {
+        let o = run(&["score", "--model", model(), f.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(csv_rows(&stdout(&o)), want, "{}", f.display());
+    }
+}

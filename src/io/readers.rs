@@ -37,19 +37,47 @@ impl InputSpec {
     }
 }
 
-/// Opens a byte source: a file, or standard input for `-`.
+/// Opens a byte source: a file, or standard input for `-`; gzip and zstd streams (by their
+/// magic bytes) are decompressed on the fly.
 pub fn open_source(path: &str) -> Result<Box<dyn BufRead + Send>> {
-    if path == "-" {
-        return Ok(Box::new(BufReader::with_capacity(
-            1 << 18,
-            std::io::stdin(),
-        )));
+    let raw: Box<dyn BufRead + Send> = if path == "-" {
+        Box::new(BufReader::with_capacity(1 << 18, std::io::stdin()))
+    } else {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(Error::input(path, "is a directory, not a file"));
+        }
+        Box::new(BufReader::with_capacity(1 << 18, file))
+    };
+    decompressing(raw, path)
+}
+
+/// Wraps a source in a gzip or zstd decoder when its first bytes say so.
+fn decompressing(mut raw: Box<dyn BufRead + Send>, path: &str) -> Result<Box<dyn BufRead + Send>> {
+    let head = raw.fill_buf().map_err(|e| Error::io(path, e))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let decoder = flate2::bufread::MultiGzDecoder::new(raw);
+        return Ok(Box::new(BufReader::with_capacity(1 << 18, decoder)));
     }
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(Error::input(path, "is a directory, not a file"));
+    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let mut decoder =
+            zstd::stream::read::Decoder::with_buffer(raw).map_err(|e| Error::io(path, e))?;
+        // Dumps such as Reddit's are written with long windows.
+        decoder.window_log_max(31).map_err(|e| Error::io(path, e))?;
+        return Ok(Box::new(BufReader::with_capacity(1 << 18, decoder)));
     }
-    Ok(Box::new(BufReader::with_capacity(1 << 18, file)))
+    Ok(raw)
+}
+
+/// The path without a compression suffix, for format detection (`a.jsonl.zst` → `a.jsonl`).
+fn logical_path(path: &str) -> &Path {
+    let lower = path.to_ascii_lowercase();
+    for suffix in [".gz", ".zst", ".zstd"] {
+        if lower.ends_with(suffix) {
+            return Path::new(&path[..path.len() - suffix.len()]);
+        }
+    }
+    Path::new(path)
 }
 
 /// An opened input: its comments and whether they carry thread and parent ids.
@@ -71,7 +99,7 @@ pub fn open_input(spec: &InputSpec) -> Result<OpenedInput> {
     let path = spec.display_path();
     let mut source = open_source(&spec.path)?;
     let head = source.fill_buf().map_err(|e| Error::io(&path, e))?.to_vec();
-    let format = resolve(spec.format, Path::new(&spec.path), &head).map_err(|e| match e {
+    let format = resolve(spec.format, logical_path(&spec.path), &head).map_err(|e| match e {
         Error::Input { message, .. } => Error::input(&path, message),
         other => other,
     })?;
@@ -120,7 +148,7 @@ pub fn open_input(spec: &InputSpec) -> Result<OpenedInput> {
                     ),
                 )
             })?;
-            let thread = Path::new(&spec.path)
+            let thread = logical_path(&spec.path)
                 .file_stem()
                 .map_or_else(|| "stdin".to_string(), |s| s.to_string_lossy().into_owned());
             let page = super::thread_page::parse_thread_page(&text);

@@ -105,7 +105,7 @@ pub fn deobfuscate_into(input: &Normalized, out: &mut Normalized, homoglyphs: Ho
     let text = &input.text;
     let mut chars: Vec<(char, u32)> = Vec::new();
     let mut pos = 0usize;
-    for chunk in text.split(' ') {
+    for chunk in text.split(|c: char| c == ' ') {
         let start = pos;
         pos += chunk.len() + 1;
         if is_plain(chunk) {
@@ -147,17 +147,19 @@ pub fn deobfuscate_into(input: &Normalized, out: &mut Normalized, homoglyphs: Ho
     }
 }
 
-/// A chunk with nothing to undo: ASCII letters and common punctuation only, no leet
-/// characters, no run of three equal letters.
+/// A chunk with nothing to undo: lowercase ASCII letters with ordinary punctuation at its
+/// end (`word`, `word.`, `word,`) or no letters at all (`2024`, `...`), and no run of three
+/// equal letters.
 fn is_plain(chunk: &str) -> bool {
-    let b = chunk.as_bytes();
-    b.iter().all(|&c| {
-        c.is_ascii_lowercase()
-            || matches!(
-                c,
-                b'.' | b',' | b'?' | b'"' | b'(' | b')' | b':' | b';' | b'-' | b'\''
-            )
-    }) && !b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2])
+    let core = chunk.trim_end_matches(['.', ',', ';', ':', '"', ')', '\'']);
+    let core = core.trim_start_matches(['"', '(', '\'']);
+    let b = core.as_bytes();
+    let letters_only = b
+        .iter()
+        .all(|&c| c.is_ascii_lowercase() || c == b'-' || c == b'\'');
+    let no_letters = b.iter().all(|&c| c.is_ascii() && !c.is_ascii_alphabetic());
+    (letters_only && !b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]))
+        || (no_letters && !b.contains(&b'@') && !b.contains(&b'$'))
 }
 
 fn fold_chunk(chars: &mut Vec<(char, u32)>, homoglyphs: Homoglyphs) {

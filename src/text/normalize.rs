@@ -62,6 +62,20 @@ fn is_invisible(c: char) -> bool {
 /// dropped, curly quotes and all whitespace made ASCII.
 pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
     out.clear();
+    if input.is_ascii() {
+        // Fast path: lowercase and plain spaces, one byte in, one byte out.
+        out.text.extend(input.bytes().map(|b| {
+            if b.is_ascii_whitespace() {
+                ' '
+            } else {
+                b.to_ascii_lowercase() as char
+            }
+        }));
+        if record_origin {
+            out.origin.extend(0..input.len() as u32);
+        }
+        return;
+    }
     out.text.reserve(input.len());
     if record_origin {
         out.origin.reserve(input.len());

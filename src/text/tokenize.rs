@@ -80,11 +80,30 @@ pub(crate) fn is_bare_domain(chunk: &str) -> bool {
     if first.is_empty() || !first.chars().all(|c| c.is_alphanumeric() || c == '-') {
         return false;
     }
-    let rest: Vec<&str> = labels.collect();
-    match rest.last() {
-        Some(tld) if !rest.iter().any(|l| l.is_empty()) => TLDS.contains(tld),
-        _ => false,
+    let mut last = None;
+    for label in labels {
+        if label.is_empty() {
+            return false;
+        }
+        last = Some(label);
     }
+    last.is_some_and(|tld| TLDS.contains(&tld))
+}
+
+/// Whether a URL, e-mail address or mention may start at byte `i`: only chunks with `@`,
+/// `.`, `/` or `:` before the next space can be one, which spares ordinary words the scan.
+fn may_be_special(bytes: &[u8], i: usize) -> bool {
+    if bytes[i] == b'@' {
+        return true;
+    }
+    for &b in &bytes[i..] {
+        match b {
+            b'.' | b'@' | b'/' | b':' => return true,
+            b' ' | b'\n' | b'\t' | b',' | b'!' | b'?' | b';' | b'"' | b'(' | b')' => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Splits normalised text into tokens, appending them to `out`.
@@ -102,7 +121,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>) {
             i += clen;
             continue;
         }
-        if c.is_alphanumeric() || c == '@' {
+        if (c.is_alphanumeric() || c == '@') && may_be_special(bytes, i) {
             if let Some((kind, end)) = special_chunk(text, i) {
                 out.push(Token {
                     kind,
@@ -245,6 +264,16 @@ pub fn joined_letters(surface: &str) -> String {
 /// End of the word starting at `start`: word characters, with single internal apostrophes,
 /// and for digit runs internal `.`, `,` or `:` between digits.
 fn word_end(text: &str, start: usize) -> usize {
+    // ASCII fast path: letters and digits up to a byte that cannot continue a word.
+    let bytes = text.as_bytes();
+    let mut i = start;
+    while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+        i += 1;
+    }
+    if i == bytes.len() || (bytes[i].is_ascii() && !matches!(bytes[i], b'\'' | b'.' | b',' | b':'))
+    {
+        return i;
+    }
     let mut end = start;
     let mut chars = text[start..].char_indices().peekable();
     while let Some((off, c)) = chars.next() {

@@ -1,0 +1,36 @@
+//! Scorer throughput: raw text to calibrated probabilities with a model trained on the
+//! project's own comments, single thread. `cargo bench --bench scorer`
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use moderato::io::{LabelledSpec, TrainingSet};
+use moderato::model::ScoreScratch;
+use moderato::train::{train, NoProgress, TrainOptions};
+
+fn bench(c: &mut Criterion) {
+    let path = format!("{}/training-data/comments.csv", env!("CARGO_MANIFEST_DIR"));
+    let set = TrainingSet::read(&[LabelledSpec::parse(&path).unwrap()], None, None).unwrap();
+    let model = train(&set, &TrainOptions::default(), &NoProgress).unwrap();
+    let mut group = c.benchmark_group("scorer");
+    group.throughput(Throughput::Elements(set.texts.len() as u64));
+    group.bench_function("probabilities", |b| {
+        let mut scratch = ScoreScratch::default();
+        let mut out = Vec::new();
+        b.iter(|| {
+            for t in &set.texts {
+                model.probabilities(t, &mut scratch, &mut out);
+            }
+        })
+    });
+    group.bench_function("score with explanations", |b| {
+        let mut scratch = ScoreScratch::default();
+        b.iter(|| {
+            for t in &set.texts {
+                let _ = model.score(t, &mut scratch, 5);
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Speed against the scikit-learn peers, measured in the same run on this machine.
+# For each dataset: moderato's train seconds, scoring comments/s with 1 and 2 threads (raw
+# text to scores, model loaded, whole test split, median of 3) and ROC AUC; the same for the
+# tfidf_lr and tfidf_word_char_lr peers when python3 has scikit-learn (pip install
+# scikit-learn); then the ratios. Also peak memory and throughput of `moderato score` on a
+# large input built by repeating the test split.
+#
+#   scripts/bench.sh [name ...]          (default: jigsaw_toxic)
+#   REPEAT=30 scripts/bench.sh            (times the test split is repeated for the big input)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${DATA:-../shared/datasets/norm}
+REPEAT=${REPEAT:-30}
+[ -d "$DATA" ] || { echo "bench: $DATA not found" >&2; exit 1; }
+cargo build --release --quiet
+BIN=target/release/moderato
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(jigsaw_toxic)
+lang() { case "$1" in germeval2018) echo german ;; ru_toxic_2ch_pikabu) echo russian ;; *) echo english ;; esac; }
+for name in "${names[@]}"; do
+  start=$EPOCHREALTIME
+  "$BIN" train -q -i "$DATA/$name.train.csv" -o "$OUT/$name.model" --language "$(lang "$name")"
+  end=$EPOCHREALTIME
+  echo "$start $end" > "$OUT/$name.train"
+  for t in 1 2; do
+    for r in 1 2 3; do
+      "$BIN" eval --threads "$t" --json --model "$OUT/$name.model" -i "$DATA/$name.test.csv" > "$OUT/$name.t$t.$r.json"
+    done
+  done
+done
+if python3 -c "import sklearn" 2>/dev/null; then
+  python3 scripts/peers.py "$DATA" "${names[@]}" > "$OUT/peers.jsonl"
+else
+  echo "bench: python3 has no scikit-learn; peers skipped (pip install scikit-learn)" >&2
+  : > "$OUT/peers.jsonl"
+fi
+python3 - "$OUT" "${names[@]}" <<'PY'
+import json, statistics, sys
+out, names = sys.argv[1], sys.argv[2:]
+peers = {}
+for line in open(f"{out}/peers.jsonl"):
+    p = json.loads(line)
+    peers[(p["dataset"], p["peer"])] = p
+print("| dataset | system | ROC AUC | fit / train s | comments/s, 1 thread | comments/s, 2 threads |")
+print("|---|---|---|---|---|---|")
+for n in names:
+    a, b = open(f"{out}/{n}.train").read().split()
+    train_s = float(b) - float(a)
+    rate = {}
+    for t in (1, 2):
+        runs = [json.load(open(f"{out}/{n}.t{t}.{r}.json")) for r in (1, 2, 3)]
+        rate[t] = runs[0]["rows"] / statistics.median(x["scoring_seconds"] for x in runs)
+        auc = runs[0]["mean_roc_auc"]
+    print(f"| {n} | moderato | {auc:.4f} | {train_s:.2f} | {rate[1]:,.0f} | {rate[2]:,.0f} |")
+    for peer in ("tfidf_lr", "tfidf_word_char_lr"):
+        p = peers.get((n, peer))
+        if p:
+            print(f"| {n} | {peer} | {p['roc_auc']:.4f} | {p['fit_seconds']:.2f} | {p['comments_per_second']:,.0f} | – |")
+    for peer in ("tfidf_lr", "tfidf_word_char_lr"):
+        p = peers.get((n, peer))
+        if p:
+            print(f"\n{n}: moderato / {peer}: scoring {rate[1] / p['comments_per_second']:.1f}x (1 thread), training {p['fit_seconds'] / train_s:.1f}x faster")
+    print(f"{n}: 2 threads / 1 thread: {rate[2] / rate[1]:.2f}x")
+PY
+# A large input: the first dataset's test split repeated, as JSON Lines.
+name=${names[0]}
+python3 - "$DATA/$name.test.csv" "$REPEAT" > "$OUT/big.jsonl" <<'PY'
+import csv, json, sys
+csv.field_size_limit(1 << 30)
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))
+for k in range(int(sys.argv[2])):
+    for r in rows:
+        print(json.dumps({"id": f"{r['id']}-{k}", "text": r["text"]}))
+PY
+size=$(du -m "$OUT/big.jsonl" | cut -f1)
+if command -v /usr/bin/time >/dev/null; then
+  /usr/bin/time -v "$BIN" score -q --model "$OUT/$name.model" "$OUT/big.jsonl" > /dev/null 2> "$OUT/time.txt" || true
+  rss=$(grep "Maximum resident" "$OUT/time.txt" | awk '{print $NF}')
+  wall=$(grep "Elapsed (wall" "$OUT/time.txt" | awk '{print $NF}')
+  echo
+  echo "big input: ${size} MB of JSON Lines ($REPEAT x $name test split); moderato score (all cores): wall $wall, peak RSS $((rss / 1024)) MB"
+fi
