@@ -105,7 +105,7 @@ pub fn deobfuscate_into(input: &Normalized, out: &mut Normalized, homoglyphs: Ho
     let text = &input.text;
     let mut chars: Vec<(char, u32)> = Vec::new();
     let mut pos = 0usize;
-    for chunk in text.split(|c: char| c == ' ') {
+    for chunk in text.split(' ') {
         let start = pos;
         pos += chunk.len() + 1;
         if is_plain(chunk) {
