@@ -21,6 +21,7 @@ pub mod learn;
 pub mod model;
 pub mod moderate;
 pub mod rng;
+pub mod serve;
 pub mod text;
 pub mod train;
 

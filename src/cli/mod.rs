@@ -8,6 +8,7 @@ mod explain;
 mod inspect;
 mod obfuscate;
 mod score;
+mod serve;
 mod train;
 
 use anyhow::{Context, Result};
@@ -38,6 +39,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Rewrite a CSV file's comments as people do to dodge filters (for robustness checks).
     Obfuscate(obfuscate::ObfuscateArgs),
+    /// Serve the model over HTTP, with a Perspective-compatible endpoint.
+    Serve(serve::ServeArgs),
 }
 
 /// Outcome of a subcommand that ran to its end.
@@ -57,6 +60,7 @@ pub fn run() -> ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Obfuscate(a) => obfuscate::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -163,6 +163,11 @@ impl<W: Write> JsonlSink<W> {
     pub fn new(out: W, labels: Vec<String>) -> Self {
         JsonlSink { out, labels }
     }
+
+    /// The writer, back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
 }
 
 struct Scores<'a>(&'a [String], &'a [f32]);
