@@ -140,18 +140,11 @@ async fn model_endpoint(State(state): State<Arc<AppState>>) -> Response {
     json(StatusCode::OK, state.model_info.clone())
 }
 
-fn check_length(state: &AppState, text: &str) -> Result<(), Response> {
+/// The error message when a comment is over the length limit.
+fn too_long(state: &AppState, text: &str) -> Option<String> {
     let n = text.chars().count();
-    if n > state.config.max_comment_chars {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "Comment text too long: {n} characters; the limit is {}.",
-                state.config.max_comment_chars
-            ),
-        ));
-    }
-    Ok(())
+    let limit = state.config.max_comment_chars;
+    (n > limit).then(|| format!("Comment text too long: {n} characters; the limit is {limit}."))
 }
 
 async fn analyze(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
