@@ -207,7 +207,7 @@ fn score_endpoint_takes_one_comment_or_a_batch() {
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["id"], "1");
-    assert_eq!(rows[1]["decision"].as_str().is_some(), true);
+    assert!(rows[1]["decision"].as_str().is_some());
     let (status, v) = s.json("GET", "/v1/model", "");
     assert_eq!(status, 200);
     assert_eq!(v["labels"], serde_json::json!(["toxic", "spam"]));
