@@ -329,34 +329,23 @@ pub fn parse_thread_page(text: &str) -> ThreadPage {
         }
         let text = body.join("\n");
         let id = format!("c{}", page.comments.len() + 1);
-        let mut parent = None;
-        if let Some(target) = reply_to.take() {
-            parent = page
-                .comments
+        let last_by = |matches: &dyn Fn(&str) -> bool| {
+            page.comments
                 .iter()
                 .rev()
-                .find(|c| {
-                    c.author
-                        .as_deref()
-                        .is_some_and(|a| a.eq_ignore_ascii_case(&target))
-                })
-                .map(|c| c.id.clone());
+                .find(|c| c.author.as_deref().is_some_and(matches))
+                .map(|c| c.id.clone())
+        };
+        let mut parent = None;
+        if let Some(target) = reply_to.take() {
+            parent = last_by(&|a: &str| a.eq_ignore_ascii_case(&target));
         } else if let Some(mention) = text.strip_prefix('@') {
             let name: String = mention
                 .split_whitespace()
                 .take(2)
                 .collect::<Vec<_>>()
                 .join(" ");
-            parent = page
-                .comments
-                .iter()
-                .rev()
-                .find(|c| {
-                    c.author
-                        .as_deref()
-                        .is_some_and(|a| name.starts_with(a) || a.starts_with(&name))
-                })
-                .map(|c| c.id.clone());
+            parent = last_by(&|a: &str| name.starts_with(a) || a.starts_with(&name));
         }
         if parent.is_none() && b.indented {
             parent = last_top_level.clone();

@@ -380,6 +380,23 @@ impl Analyzer {
         grams
     }
 
+    /// The canonical terms of a text's tokens (stems, number shapes, URL hosts, joined words),
+    /// with their kinds: what the word features are made of, for inspection and tests.
+    pub fn terms(&self, text: &str) -> Vec<(TokenKind, String)> {
+        let mut doc = AnalyzedDoc::default();
+        self.analyze(text, &mut doc, false);
+        doc.tokens
+            .iter()
+            .map(|t| {
+                (
+                    t.kind,
+                    self.canonical_term(t.kind, t.text(&doc.normalized.text))
+                        .into_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// The stem of a (normalised) word under this analyzer's settings.
     pub fn stem<'a>(&self, word: &'a str) -> std::borrow::Cow<'a, str> {
         if self.config.stem {
@@ -439,16 +456,7 @@ mod tests {
     use super::*;
 
     fn terms(analyzer: &Analyzer, text: &str) -> Vec<String> {
-        let mut doc = AnalyzedDoc::default();
-        analyzer.analyze(text, &mut doc, false);
-        doc.tokens
-            .iter()
-            .map(|t| {
-                analyzer
-                    .canonical_term(t.kind, t.text(&doc.normalized.text))
-                    .into_owned()
-            })
-            .collect()
+        analyzer.terms(text).into_iter().map(|(_, t)| t).collect()
     }
 
     #[test]
@@ -494,16 +502,12 @@ mod tests {
     }
 
     fn word_terms(analyzer: &Analyzer, text: &str) -> Vec<String> {
-        let mut doc = AnalyzedDoc::default();
-        analyzer.analyze(text, &mut doc, false);
-        doc.tokens
-            .iter()
-            .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Joined))
-            .map(|t| {
-                analyzer
-                    .canonical_term(t.kind, t.text(&doc.normalized.text))
-                    .into_owned()
-            })
+        let words = |k: &TokenKind| matches!(k, TokenKind::Word | TokenKind::Joined);
+        analyzer
+            .terms(text)
+            .into_iter()
+            .filter(|(k, _)| words(k))
+            .map(|(_, t)| t)
             .collect()
     }
 
