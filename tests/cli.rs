@@ -1,10 +1,11 @@
 //! End-to-end tests through the real `moderato` binary: train on the project's own training
 //! data, score every input format, evaluate, explain, and refuse bad models and rows.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_moderato"));
@@ -14,6 +15,19 @@ fn bin() -> Command {
 
 fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("moderato runs")
+}
+
+/// Runs the binary with `input` on standard input.
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("moderato runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -28,25 +42,8 @@ fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A model trained once per test binary on training-data/comments.csv.
 fn model() -> &'static str {
-    static MODEL: OnceLock<(tempfile::TempDir, String)> = OnceLock::new();
-    &MODEL
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("td.model").display().to_string();
-            let o = run(&[
-                "train",
-                "-i",
-                "training-data/comments.csv",
-                "-o",
-                &path,
-                "-q",
-            ]);
-            assert!(o.status.success(), "train failed: {}", stderr(&o));
-            (dir, path)
-        })
-        .1
+    common::trained_model()
 }
 
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
@@ -175,40 +172,20 @@ fn score_text_file_and_stdin_agree() {
     assert_eq!(from_file.len(), 4, "blank lines are not comments");
     assert_eq!(from_file[2][0], "3", "ids are line numbers");
 
-    let mut child = bin()
-        .args(["score", "--model", model(), "-", "--input-format", "text"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&std::fs::read(fixture("comments.txt")).unwrap())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_stdin(
+        &["score", "--model", model(), "-", "--input-format", "text"],
+        &std::fs::read(fixture("comments.txt")).unwrap(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(csv_rows(&stdout(&o)), from_file);
 }
 
 #[test]
 fn stdin_format_is_sniffed() {
-    let mut child = bin()
-        .args(["score", "--model", model(), "--format", "jsonl"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"{\"id\": \"x\", \"text\": \"hello there\"}\n")
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_stdin(
+        &["score", "--model", model(), "--format", "jsonl"],
+        b"{\"id\": \"x\", \"text\": \"hello there\"}\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("{\"id\":\"x\""), "{}", stdout(&o));
 }
@@ -391,21 +368,11 @@ fn default_model_scores_plain_cases() {
             "block",
         ),
     ];
-    let mut child = bin()
-        .args(["score", "--format", "jsonl", "--input-format", "text"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let input: String = cases.iter().map(|c| format!("{}\n", c.0)).collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_stdin(
+        &["score", "--format", "jsonl", "--input-format", "text"],
+        input.as_bytes(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Vec<serde_json::Value> = stdout(&o)
         .lines()

@@ -1,33 +1,14 @@
 //! End-to-end tests of `moderato serve` over real HTTP on an ephemeral port: Perspective
 //! request and response shapes, batch scoring, every error case, shutdown.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 
 fn model() -> &'static str {
-    static MODEL: OnceLock<(tempfile::TempDir, String)> = OnceLock::new();
-    &MODEL
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("td.model").display().to_string();
-            let o = Command::new(env!("CARGO_BIN_EXE_moderato"))
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .args([
-                    "train",
-                    "-q",
-                    "-i",
-                    "training-data/comments.csv",
-                    "-o",
-                    &path,
-                ])
-                .output()
-                .unwrap();
-            assert!(o.status.success());
-            (dir, path)
-        })
-        .1
+    common::trained_model()
 }
 
 struct Server {
