@@ -42,6 +42,8 @@ pub struct BatchSummary {
     pub block: u64,
     /// Comments that repeat an earlier one of the batch.
     pub duplicates: u64,
+    /// The run stopped early on an interruption, after the rows counted here.
+    pub interrupted: bool,
 }
 
 /// One scratch per worker thread, reused across chunks.
@@ -123,6 +125,10 @@ pub fn score_stream(
     let chunk_size = options.chunk_size.max(1);
     let mut chunk = Vec::with_capacity(chunk_size);
     loop {
+        if crate::interrupt::requested() {
+            summary.interrupted = true;
+            break;
+        }
         chunk.clear();
         for item in stream.by_ref() {
             let fatal = matches!(&item, Err(e) if !e.is_row_error());

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be opened, read or written.
-    #[error("{path}: {source}")]
+    /// (The I/O error is part of the message, not a separate cause, so that it is shown once.)
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An input file is unusable as a whole (no text column, unknown format, ...).
     #[error("{path}: {message}")]
@@ -34,6 +34,9 @@ pub enum Error {
     /// Output could not be written.
     #[error("writing output: {0}")]
     Output(String),
+    /// The run was interrupted (Ctrl-C or SIGTERM) before it finished.
+    #[error("interrupted")]
+    Interrupted,
     /// An error reported by linfa.
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
@@ -41,10 +44,10 @@ pub enum Error {
 
 impl Error {
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod batch;
 pub mod error;
 pub mod eval;
 pub mod features;
+pub mod interrupt;
 pub mod io;
 pub mod learn;
 pub mod model;

@@ -104,6 +104,7 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
             options.vocabulary.min_df
         )));
     }
+    crate::interrupt::check()?;
     let vectorizer = Vectorizer::new(analyzer, vocabulary);
     progress.stage("vectorising");
     let x = vectorizer.vectorize_all(&set.texts);
@@ -112,6 +113,7 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
         .iter()
         .map(|t| is_held_out(t, options.validation_fraction, options.learner.seed))
         .collect();
+    crate::interrupt::check()?;
     progress.stage("fitting classifiers");
     let fitted: Vec<(LabelModel, LinearModel, LabelCard)> = set
         .labels

@@ -3,40 +3,9 @@
 
 mod common;
 
-use std::io::Write;
+use common::{csv_rows, run, run_stdin, stderr, stdout};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_moderato"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("moderato runs")
-}
-
-/// Runs the binary with `input` on standard input.
-fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("moderato runs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Output;
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -44,16 +13,6 @@ fn fixture(name: &str) -> String {
 
 fn model() -> &'static str {
     common::trained_model()
-}
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let mut rows = vec![r.headers().unwrap().iter().map(String::from).collect()];
-    rows.extend(
-        r.records()
-            .map(|x| x.unwrap().iter().map(String::from).collect()),
-    );
-    rows
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Command-line interface: one module per subcommand; errors become messages and exit codes.
 //!
 //! Exit codes: 0 success; 1 error (unreadable input, bad model, training failed);
-//! 2 usage error; 3 finished, but some rows could not be scored (each reported on stderr).
+//! 2 usage error; 3 finished, but some rows could not be scored (each reported on stderr or in
+//! `--errors FILE`); 130 interrupted (Ctrl-C or SIGTERM).
 
 mod eval;
 mod explain;
@@ -48,11 +49,19 @@ pub enum Outcome {
     Done,
     /// Finished, but some rows were in error.
     RowErrors,
+    /// Stopped early on Ctrl-C or SIGTERM, after writing what was done.
+    Interrupted,
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // The server shuts down on signals by itself; every other command stops cooperatively.
+    if !matches!(cli.command, Command::Serve(_)) {
+        if let Err(e) = moderato::interrupt::install_signal_handlers() {
+            eprintln!("moderato: warning: cannot handle Ctrl-C cleanly: {e}");
+        }
+    }
     let result = match cli.command {
         Command::Train(a) => train::run(a),
         Command::Score(a) => score::run(a),
@@ -65,7 +74,12 @@ pub fn run() -> ExitCode {
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::RowErrors) => ExitCode::from(3),
+        Ok(Outcome::Interrupted) => ExitCode::from(moderato::interrupt::EXIT_CODE),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if is_interrupted(&e) => {
+            eprintln!("moderato: interrupted; nothing was written");
+            ExitCode::from(moderato::interrupt::EXIT_CODE)
+        }
         Err(e) => {
             eprintln!("moderato: error: {e:#}");
             ExitCode::from(1)
@@ -73,12 +87,21 @@ pub fn run() -> ExitCode {
     }
 }
 
+fn is_interrupted(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<moderato::Error>(),
+            Some(moderato::Error::Interrupted)
+        )
+    })
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         let io = c
             .downcast_ref::<std::io::Error>()
             .or_else(|| match c.downcast_ref::<moderato::Error>() {
-                Some(moderato::Error::Io { source, .. }) => Some(source),
+                Some(moderato::Error::Io { error, .. }) => Some(error),
                 _ => None,
             })
             .or_else(

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use moderato::batch::{score_stream, BatchOptions, BatchState, BatchSummary};
 use moderato::io::{
-    open_input, CsvSink, InputFormat, InputSpec, JsonlSink, OutputFormat, ScoreSink,
+    open_input, CsvSink, ErrorLog, InputFormat, InputSpec, JsonlSink, OutputFormat, ScoreSink,
 };
 use moderato::moderate::report::ReportCollector;
 use std::fs::File;
@@ -50,6 +50,10 @@ pub struct ScoreArgs {
     /// Report format: markdown or json.
     #[arg(long, default_value = "markdown", value_parser = ["markdown", "json"])]
     report_format: String,
+    /// Write one record per row that cannot be scored to this file (CSV when it ends in
+    /// `.csv`, else JSON Lines) instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    errors: Option<PathBuf>,
     /// Do not look for copy-paste repeats.
     #[arg(long)]
     no_duplicates: bool,
@@ -106,10 +110,16 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
     let many = inputs.len() > 1;
     let mut total = BatchSummary::default();
     let quiet = args.quiet;
-    let mut on_error = |e: &moderato::Error| {
-        if !quiet {
-            eprintln!("moderato: {e}");
+    let mut error_log = args.errors.as_deref().map(ErrorLog::create).transpose()?;
+    let mut log_failure: Option<moderato::Error> = None;
+    let mut on_error = |e: &moderato::Error| match error_log.as_mut() {
+        Some(log) => {
+            if let Err(failure) = log.record(e) {
+                log_failure.get_or_insert(failure);
+            }
         }
+        None if !quiet => eprintln!("moderato: {e}"),
+        None => {}
     };
     for (name, opened) in inputs {
         let stream = opened.stream;
@@ -140,6 +150,16 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         total.review += s.review;
         total.block += s.block;
         total.duplicates += s.duplicates;
+        if s.interrupted {
+            total.interrupted = true;
+            break;
+        }
+    }
+    if let Some(failure) = log_failure {
+        return Err(failure).context("cannot write the error records");
+    }
+    if let Some(log) = error_log {
+        log.finish()?;
     }
     if let (Some(path), Some(report)) = (&args.report, &state.report) {
         let text = if args.report_format == "json" {
@@ -155,8 +175,17 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         let threads = state.report.as_ref().map_or(String::new(), |r| {
             format!(" in {} threads", r.threads().count())
         });
+        let errors_in = args
+            .errors
+            .as_ref()
+            .map_or(String::new(), |p| format!(" (in {})", p.display()));
+        let stopped = if total.interrupted {
+            "interrupted: "
+        } else {
+            ""
+        };
         eprintln!(
-            "moderato: read {}, scored {}, errors {}{threads}; allow {}, review {}, block {}; {} repeated copies; {:.2} s ({:.0} comments/s)",
+            "moderato: {stopped}read {}, scored {}, errors {}{errors_in}{threads}; allow {}, review {}, block {}; {} repeated copies; {:.2} s ({:.0} comments/s)",
             total.read,
             total.scored,
             total.errors,
@@ -168,7 +197,9 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
             total.scored as f64 / secs.max(1e-9)
         );
     }
-    Ok(if total.errors > 0 {
+    Ok(if total.interrupted {
+        Outcome::Interrupted
+    } else if total.errors > 0 {
         Outcome::RowErrors
     } else {
         Outcome::Done

@@ -243,6 +243,11 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             first.join("\n  ")
         );
     }
+    if !args.quiet {
+        for note in &set.notes {
+            eprintln!("moderato: note: {note}");
+        }
+    }
     let model = train(&set, &options, &progress)?;
     progress.stage("writing model");
     file::save(&model, &output)?;

@@ -2,7 +2,9 @@
 //! chosen, label columns mapped to model labels, several files merged into one training set in
 //! which a label missing from a file is unknown (not negative) for that file's rows.
 
-use super::readers::{find_id_column, find_text_column, read_headers};
+use super::readers::{
+    check_encoding, find_id_column, find_text_column, read_headers, record_line, unclosed_quote,
+};
 use crate::error::{Error, Result};
 use crate::model::card::TrainingFile;
 use sha2::{Digest, Sha256};
@@ -86,8 +88,12 @@ pub struct LabelledFile {
     pub sha256: String,
     pub ids: Vec<String>,
     pub texts: Vec<String>,
+    /// Line of each kept row.
+    pub lines: Vec<u64>,
     pub columns: Vec<LabelColumn>,
     pub rejected: Vec<Rejected>,
+    /// Things the user should know that do not stop training (columns left out, ...).
+    pub notes: Vec<String>,
 }
 
 /// Reads a labelled CSV file. `wanted` restricts (and requires) model labels; without it every
@@ -99,7 +105,23 @@ pub fn read_labelled(
 ) -> Result<LabelledFile> {
     let path = Path::new(&spec.path);
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    parse_labelled(&bytes, spec, text_column, wanted)
+}
+
+/// Share of a column's non-empty values that must be labels for it to be named as a likely
+/// label column left out (rather than ignored as an ordinary column).
+const LIKELY_LABEL_SHARE: f64 = 0.9;
+
+/// Parses the bytes of a labelled CSV file; `spec.path` names it in messages.
+pub fn parse_labelled(
+    bytes: &[u8],
+    spec: &LabelledSpec,
+    text_column: Option<&str>,
+    wanted: Option<&[String]>,
+) -> Result<LabelledFile> {
+    let path = Path::new(&spec.path);
+    check_encoding(bytes).map_err(|m| Error::input(path, m))?;
+    let sha256 = format!("{:x}", Sha256::digest(bytes));
     let delimiter = if spec.path.to_ascii_lowercase().ends_with(".tsv") {
         b'\t'
     } else {
@@ -108,7 +130,7 @@ pub fn read_labelled(
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .from_reader(bytes.as_slice());
+        .from_reader(bytes);
     let headers = read_headers(&mut reader, path)?;
     let text_idx = find_text_column(&headers, text_column, path)?;
     let id_idx = find_id_column(&headers, None, path)?;
@@ -153,6 +175,11 @@ pub fn read_labelled(
     }
     let _ = mapped_columns;
 
+    let quotes = bytes.iter().filter(|&&b| b == b'"').count() as u64;
+    let crlf = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r');
     let mut records = Vec::new();
     let mut rejected = Vec::new();
     let mut record = csv::ByteRecord::new();
@@ -160,7 +187,13 @@ pub fn read_labelled(
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record_line(record.position().map_or(0, |p| p.line()), crlf);
+                let at_end = reader.position().byte() as usize >= bytes.len();
+                let last_line = reader.position().line().saturating_sub(1);
+                if let Some(reason) = unclosed_quote(quotes, at_end, line, last_line) {
+                    rejected.push(Rejected { line, reason });
+                    continue;
+                }
                 if record.len() != headers.len() {
                     rejected.push(Rejected {
                         line,
@@ -175,34 +208,45 @@ pub fn read_labelled(
                 records.push((line, record.clone()));
             }
             Err(e) => rejected.push(Rejected {
-                line: e.position().map_or(0, |p| p.line()),
+                line: record_line(e.position().map_or(0, |p| p.line()), crlf),
                 reason: e.to_string(),
             }),
         }
     }
 
-    // Without explicit labels, keep the candidate columns whose values all parse.
+    // Without explicit labels, keep the candidate columns whose values all parse, and name
+    // the ones that almost do: a typo in a label column must not drop the label silently.
     let explicit = wanted.is_some() || !spec.mapping.is_empty();
+    let mut notes = Vec::new();
     if !explicit {
-        candidates.retain(|&(_, idx)| {
-            let mut any = false;
-            let ok = records.iter().all(|(_, r)| {
-                let v = std::str::from_utf8(&r[idx]).unwrap_or("?");
+        candidates.retain(|(name, idx)| {
+            let (mut labels, mut invalid, mut first_bad) = (0usize, 0usize, None);
+            for (line, r) in &records {
+                let v = std::str::from_utf8(&r[*idx]).unwrap_or("\u{FFFD}");
                 match parse_label(v) {
-                    Ok(Some(_)) => {
-                        any = true;
-                        true
+                    Ok(Some(_)) => labels += 1,
+                    Ok(None) => {}
+                    Err(InvalidLabel) => {
+                        invalid += 1;
+                        first_bad.get_or_insert((*line, v.chars().take(40).collect::<String>()));
                     }
-                    Ok(None) => true,
-                    Err(InvalidLabel) => false,
                 }
-            });
-            ok && any
+            }
+            if invalid > 0 && labels as f64 >= LIKELY_LABEL_SHARE * (labels + invalid) as f64 {
+                if let Some((line, value)) = first_bad {
+                    notes.push(format!(
+                        "{}: column '{name}' looks like a label but {invalid} of its values are not 0/1, true/false or yes/no (first: line {line}, '{value}'); it is left out. Name it with --labels to train it and refuse those rows",
+                        spec.path
+                    ));
+                }
+            }
+            invalid == 0 && labels > 0
         });
     }
 
     let mut ids = Vec::with_capacity(records.len());
     let mut texts = Vec::with_capacity(records.len());
+    let mut lines = Vec::with_capacity(records.len());
     let mut columns: Vec<LabelColumn> = candidates
         .iter()
         .map(|(label, idx)| LabelColumn {
@@ -245,6 +289,7 @@ pub fn read_labelled(
             |i| String::from_utf8_lossy(&r[i]).into_owned(),
         ));
         texts.push(text.to_string());
+        lines.push(*line);
         for (c, v) in columns.iter_mut().zip(values) {
             c.values.push(v);
         }
@@ -255,8 +300,10 @@ pub fn read_labelled(
         sha256,
         ids,
         texts,
+        lines,
         columns,
         rejected,
+        notes,
     })
 }
 
@@ -272,6 +319,8 @@ pub struct TrainingSet {
     pub files: Vec<TrainingFile>,
     /// Rejected rows per file path.
     pub rejected: Vec<(String, Rejected)>,
+    /// Things the user should know that did not stop reading (see [`LabelledFile::notes`]).
+    pub notes: Vec<String>,
 }
 
 impl TrainingSet {
@@ -300,6 +349,23 @@ impl TrainingSet {
                 }
             }
         }
+        if files.iter().all(|f| f.texts.is_empty()) {
+            let refused: Vec<String> = files
+                .iter()
+                .flat_map(|f| f.rejected.iter().map(move |r| (f, r)))
+                .take(3)
+                .map(|(f, r)| format!("{}:{}: {}", f.path, r.line, r.reason))
+                .collect();
+            let count: usize = files.iter().map(|f| f.rejected.len()).sum();
+            return Err(Error::Training(if count == 0 {
+                "the input has no rows".into()
+            } else {
+                format!(
+                    "no usable rows: all {count} were refused; first: {}",
+                    refused.join("; ")
+                )
+            }));
+        }
         if names.is_empty() {
             return Err(Error::Training(
                 "no label columns found: name them with --labels, or give columns of 0/1, true/false or yes/no values".into(),
@@ -320,8 +386,11 @@ impl TrainingSet {
             targets: vec![Vec::new(); names.len()],
             ..Default::default()
         };
-        for f in files {
+        let mut origins: Vec<(usize, u64)> = Vec::new();
+        for (file_no, f) in files.into_iter().enumerate() {
             let n = f.texts.len();
+            origins.extend(f.lines.iter().map(|&l| (file_no, l)));
+            set.notes.extend(f.notes.iter().cloned());
             for (li, name) in names.iter().enumerate() {
                 match f.columns.iter().find(|c| &c.label == name) {
                     Some(c) => set.targets[li].extend_from_slice(&c.values),
@@ -350,7 +419,46 @@ impl TrainingSet {
                 .extend(f.rejected.into_iter().map(|r| (f.path.clone(), r)));
             set.texts.extend(f.texts);
         }
+        set.drop_conflicting_labels(&origins);
         Ok(set)
+    }
+
+    /// Where the same text carries a label both ways, the label is unknown for all its copies
+    /// (each is still used for its other labels); a note counts them and names the first.
+    fn drop_conflicting_labels(&mut self, origins: &[(usize, u64)]) {
+        let mut copies: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
+        for (row, text) in self.texts.iter().enumerate() {
+            copies.entry(text.trim()).or_default().push(row);
+        }
+        let mut groups: Vec<&Vec<usize>> = copies.values().filter(|rows| rows.len() > 1).collect();
+        groups.sort_unstable_by_key(|rows| rows[0]);
+        let place = |row: usize| {
+            let (file, line) = origins[row];
+            format!("{}:{line}", self.files[file].path)
+        };
+        for (label, targets) in self.labels.iter().zip(self.targets.iter_mut()) {
+            let mut conflicting = 0usize;
+            let mut examples = Vec::new();
+            for rows in &groups {
+                let has = |want: bool| rows.iter().any(|&r| targets[r] == Some(want));
+                if has(true) && has(false) {
+                    conflicting += 1;
+                    if examples.len() < 3 {
+                        let at: Vec<String> = rows.iter().take(3).map(|&r| place(r)).collect();
+                        examples.push(at.join(" and "));
+                    }
+                    for &r in rows.iter() {
+                        targets[r] = None;
+                    }
+                }
+            }
+            if conflicting > 0 {
+                self.notes.push(format!(
+                    "{conflicting} text(s) carry label '{label}' both ways (for example {}); '{label}' is left unknown for every copy of them",
+                    examples.join("; ")
+                ));
+            }
+        }
     }
 }
 
@@ -395,6 +503,59 @@ mod tests {
         assert_eq!(lf.rejected.len(), 1);
         assert_eq!(lf.rejected[0].line, 4);
         assert!(lf.rejected[0].reason.contains("maybe"));
+    }
+
+    fn parse(name: &str, content: &str) -> LabelledFile {
+        parse_labelled(
+            content.as_bytes(),
+            &LabelledSpec::parse(name).unwrap(),
+            None,
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_nearly_boolean_column_is_named_not_dropped_silently() {
+        let mut csv = String::from("text,toxic\r\n");
+        for i in 0..20 {
+            csv.push_str(&format!("comment {i},{}\r\n", i % 2));
+        }
+        csv.push_str("odd one,maybe\r\n");
+        let lf = parse("n.csv", &csv);
+        assert!(lf.columns.is_empty());
+        assert_eq!(lf.notes.len(), 1, "{:?}", lf.notes);
+        assert!(
+            lf.notes[0].contains("column 'toxic' looks like a label")
+                && lf.notes[0].contains("line 22, 'maybe'"),
+            "{}",
+            lf.notes[0]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_refused_with_its_line() {
+        let lf = parse("q.csv", "text,toxic\nfine,0\n\"open,1\nswallowed,0\n");
+        assert_eq!(lf.texts, vec!["fine"]);
+        assert_eq!(lf.rejected.len(), 1);
+        assert_eq!(lf.rejected[0].line, 3);
+        assert!(lf.rejected[0].reason.contains("never closed"));
+    }
+
+    #[test]
+    fn conflicting_copies_leave_that_label_unknown() {
+        let a = parse("a.csv", "text,toxic,spam\nsame words,1,0\nother,0,0\n");
+        let b = parse("b.csv", "text,toxic,spam\n same words ,0,0\nother,0,1\n");
+        let set = TrainingSet::merge(vec![a, b], None).unwrap();
+        assert_eq!(set.labels, vec!["toxic", "spam"]);
+        assert_eq!(set.targets[0], vec![None, Some(false), None, Some(false)]);
+        assert_eq!(set.targets[1], vec![Some(false), None, Some(false), None]);
+        assert_eq!(set.notes.len(), 2, "{:?}", set.notes);
+        assert!(
+            set.notes[0].contains("a.csv:2 and b.csv:2"),
+            "{}",
+            set.notes[0]
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod comment;
 pub mod disqus;
+pub mod error_log;
 pub mod format;
 pub mod labelled;
 pub mod output;
@@ -10,6 +11,7 @@ pub mod thread_page;
 pub mod train_config;
 
 pub use comment::Comment;
+pub use error_log::ErrorLog;
 pub use format::InputFormat;
 pub use labelled::{LabelledSpec, TrainingSet};
 pub use output::{CsvSink, JsonlSink, OutputFormat, ScoreSink};

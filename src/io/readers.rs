@@ -96,9 +96,15 @@ pub fn open_comments(spec: &InputSpec) -> Result<CommentStream> {
 
 /// Opens an input, detecting its format.
 pub fn open_input(spec: &InputSpec) -> Result<OpenedInput> {
+    open_reader(open_source(&spec.path)?, spec)
+}
+
+/// Reads comments from an already opened byte source; `spec.path` names it in messages and
+/// its extension helps detect the format. Refuses text in UTF-16 or UTF-32 and binary data.
+pub fn open_reader(mut source: Box<dyn BufRead + Send>, spec: &InputSpec) -> Result<OpenedInput> {
     let path = spec.display_path();
-    let mut source = open_source(&spec.path)?;
     let head = source.fill_buf().map_err(|e| Error::io(&path, e))?.to_vec();
+    check_encoding(&head).map_err(|m| Error::input(&path, m))?;
     let format = resolve(spec.format, logical_path(&spec.path), &head).map_err(|e| match e {
         Error::Input { message, .. } => Error::input(&path, message),
         other => other,
@@ -177,6 +183,37 @@ pub fn open_input(spec: &InputSpec) -> Result<OpenedInput> {
             Ok(opened(Box::new(posts.into_iter()), true))
         }
     }
+}
+
+/// Refuses inputs that are not UTF-8 text: a UTF-16 or UTF-32 byte-order mark, or NUL and
+/// other control bytes in more than a few places of the first block (binary data, a
+/// spreadsheet, a UTF-16 file without a mark). A stray NUL in a text stays a row matter.
+pub fn check_encoding(head: &[u8]) -> std::result::Result<(), String> {
+    const CONVERT: &str = "convert it to UTF-8 first (for example with iconv -t UTF-8)";
+    if head.starts_with(&[0xFF, 0xFE, 0, 0]) || head.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Err(format!("the file is UTF-32 text; {CONVERT}"));
+    }
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(format!("the file is UTF-16 text; {CONVERT}"));
+    }
+    let sample = &head[..head.len().min(8192)];
+    let controls = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B))
+        .count();
+    if controls > 8 && controls * 100 > sample.len() {
+        let nuls = sample.iter().filter(|&&b| b == 0).count();
+        if nuls * 3 >= sample.len() {
+            return Err(format!(
+                "the file looks like UTF-16 or UTF-32 text (every other byte is NUL); {CONVERT}"
+            ));
+        }
+        return Err(format!(
+            "the file looks like binary data, not comments ({controls} control bytes in its first {} bytes)",
+            sample.len()
+        ));
+    }
+    Ok(())
 }
 
 /// Finds the text column among `headers`: the named one, or the first recognised name.
@@ -278,9 +315,79 @@ fn non_empty(field: &[u8], zero_is_none: bool) -> Option<String> {
     (!(s.is_empty() || (zero_is_none && s == "0"))).then_some(s)
 }
 
+/// A reader that counts the quote bytes passing through and whether it reached the end, to
+/// tell a quote left open at the end of a CSV file (which the csv crate reads leniently as
+/// one long field), and whether lines end in CRLF (for which the csv crate numbers records
+/// one line too low: see [`record_line`]).
+pub struct QuoteCounter<R> {
+    inner: R,
+    quotes: u64,
+    at_end: bool,
+    crlf: Option<bool>,
+    last: u8,
+}
+
+impl<R: Read> QuoteCounter<R> {
+    /// Wraps a reader.
+    pub fn new(inner: R) -> Self {
+        QuoteCounter {
+            inner,
+            quotes: 0,
+            at_end: false,
+            crlf: None,
+            last: 0,
+        }
+    }
+}
+
+/// The line a CSV record starts on. The csv crate places a record that follows a CRLF line end
+/// on the `\n` of that end, one line before the record's own line.
+pub fn record_line(csv_line: u64, crlf: bool) -> u64 {
+    if crlf {
+        csv_line + 1
+    } else {
+        csv_line
+    }
+}
+
+impl<R: Read> Read for QuoteCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let read = &buf[..n];
+        self.quotes += read.iter().filter(|&&b| b == b'"').count() as u64;
+        if self.crlf.is_none() {
+            if let Some(i) = read.iter().position(|&b| b == b'\n') {
+                let before = if i == 0 { self.last } else { read[i - 1] };
+                self.crlf = Some(before == b'\r');
+            }
+        }
+        if let Some(&b) = read.last() {
+            self.last = b;
+        }
+        self.at_end |= n == 0 && !buf.is_empty();
+        Ok(n)
+    }
+}
+
+/// The message for a record that a quote left open stretched to the end of the file, if it
+/// is one: an odd number of quotes in the file, and a record that ends at the end of the
+/// file after running over several lines.
+pub fn unclosed_quote(
+    quotes: u64,
+    at_end: bool,
+    first_line: u64,
+    last_line: u64,
+) -> Option<String> {
+    (quotes % 2 == 1 && at_end && last_line > first_line).then(|| {
+        format!(
+            "a quote opened on line {first_line} is never closed: lines {first_line} to {last_line} would be read as one field; fix the quoting"
+        )
+    })
+}
+
 /// Comments from CSV or TSV with a header row.
 pub struct CsvComments<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<QuoteCounter<R>>,
     path: PathBuf,
     text: usize,
     id: Option<usize>,
@@ -298,7 +405,7 @@ impl<R: Read> CsvComments<R> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
-            .from_reader(source);
+            .from_reader(QuoteCounter::new(source));
         let headers = read_headers(&mut reader, &path)?;
         let text = find_text_column(&headers, spec.text_column.as_deref(), &path)?;
         let id = find_id_column(&headers, spec.id_column.as_deref(), &path)?;
@@ -332,7 +439,18 @@ impl<R: Read> Iterator for CsvComments<R> {
             }
             Ok(true) => {
                 self.row += 1;
-                let line = self.record.position().map_or(0, |p| p.line());
+                let counter = self.reader.get_ref();
+                let line = record_line(
+                    self.record.position().map_or(0, |p| p.line()),
+                    counter.crlf == Some(true),
+                );
+                // The reader's position is the start of the next line.
+                let last_line = self.reader.position().line().saturating_sub(1);
+                if let Some(message) =
+                    unclosed_quote(counter.quotes, counter.at_end, line, last_line)
+                {
+                    return Some(Err(Error::row(&self.path, line, message)));
+                }
                 let rec = &self.record;
                 if rec.len() != self.columns {
                     return Some(Err(Error::row(
@@ -365,7 +483,8 @@ impl<R: Read> Iterator for CsvComments<R> {
                 }))
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let crlf = self.reader.get_ref().crlf == Some(true);
+                let line = record_line(e.position().map_or(0, |p| p.line()), crlf);
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     self.done = true;
                     return Some(Err(Error::input(&self.path, format!("read failed: {e}"))));
@@ -563,6 +682,64 @@ mod tests {
             Err("f.csv:3: row has 2 fields but the header has 3".into())
         );
         assert_eq!(got[2], Ok(("9".into(), "multi\nline".into())));
+    }
+
+    #[test]
+    fn csv_reports_a_quote_left_open_to_the_end() {
+        let data = "id,text\n1,fine\n2,\"open\n3,swallowed\n4,too\n";
+        let r = CsvComments::new(Cursor::new(data), "q.csv".into(), b',', &spec()).unwrap();
+        let got = collect(r);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], Ok(("1".into(), "fine".into())));
+        let err = got[1].as_ref().unwrap_err();
+        assert!(
+            err.starts_with("q.csv:3: a quote opened on line 3 is never closed"),
+            "{err}"
+        );
+        // A closed multi-line field at the end, with or without a final newline, is fine.
+        for data in [
+            "id,text\n1,\"a\nb\"\n",
+            "id,text\n1,\"a\nb\"",
+            "id,text\n1,5\" screen",
+        ] {
+            let r = CsvComments::new(Cursor::new(data), "q.csv".into(), b',', &spec()).unwrap();
+            assert!(collect(r)[0].is_ok(), "{data:?}");
+        }
+    }
+
+    #[test]
+    fn csv_line_numbers_are_right_with_crlf_line_ends() {
+        let data = "id,text\r\n1,a\r\n2,\"multi\r\nline\"\r\n3,x,extra\r\n4,\"open\r\n5,b\r\n";
+        let r = CsvComments::new(Cursor::new(data), "c.csv".into(), b',', &spec()).unwrap();
+        let lines: Vec<String> = r
+            .map(|r| r.map_or_else(|e| e.to_string(), |c| format!("ok {}", c.line)))
+            .collect();
+        assert_eq!(lines[0], "ok 2");
+        assert_eq!(lines[1], "ok 3");
+        assert!(
+            lines[2].starts_with("c.csv:5: row has 3 fields"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[3].starts_with("c.csv:6: a quote opened on line 6"),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn encoding_check_refuses_utf16_and_binary() {
+        assert!(check_encoding(b"\xFF\xFEi\0d\0")
+            .unwrap_err()
+            .contains("UTF-16"));
+        let utf16: Vec<u8> = "id,text\n1,hello there\n"
+            .bytes()
+            .flat_map(|b| [b, 0])
+            .collect();
+        assert!(check_encoding(&utf16).unwrap_err().contains("UTF-16"));
+        let binary: Vec<u8> = (0u8..=255).cycle().take(4096).collect();
+        assert!(check_encoding(&binary).unwrap_err().contains("binary"));
+        assert!(check_encoding(b"id,text\n1,a stray \0 NUL is a row matter\n").is_ok());
+        assert!(check_encoding("\u{feff}id,text\r\n1,caf\u{e9}\r\n".as_bytes()).is_ok());
     }
 
     #[test]

@@ -210,7 +210,7 @@ impl<R: SparseRecords> Fit<R, Array1<bool>, Error> for LogisticValidParams {
                 self.c * cw * sw
             })
             .collect();
-        Ok(solve_dual(x, y, &upper, self))
+        solve_dual(x, y, &upper, self)
     }
 }
 
@@ -219,7 +219,7 @@ fn solve_dual<R: SparseRecords>(
     y: &Array1<bool>,
     upper: &[f64],
     p: &LogisticValidParams,
-) -> LinearModel {
+) -> Result<LinearModel> {
     let n = x.nsamples();
     let d = x.nfeatures();
     let bias = p.bias;
@@ -247,6 +247,7 @@ fn solve_dual<R: SparseRecords>(
     let max_inner = 100;
     let mut iterations = 0;
     while iterations < p.max_iter {
+        crate::interrupt::check()?;
         for k in (1..order.len()).rev() {
             let j = rng.below(k + 1);
             order.swap(k, j);
@@ -305,11 +306,11 @@ fn solve_dual<R: SparseRecords>(
             inner_eps = inner_eps_min.max(0.1 * inner_eps);
         }
     }
-    LinearModel {
+    Ok(LinearModel {
         weights: w.into_iter().map(|v| v as f32).collect(),
         bias: (wb * bias) as f32,
         iterations,
-    }
+    })
 }
 
 #[cfg(test)]

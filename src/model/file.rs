@@ -93,6 +93,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let mode = std::fs::Permissions::from_mode(0o644);
         std::fs::set_permissions(tmp.path(), mode).map_err(|e| Error::io(path, e))?;
     }
+    // Interrupted while writing: the temporary file is removed when `tmp` drops.
+    crate::interrupt::check()?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
