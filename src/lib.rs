@@ -16,6 +16,8 @@ pub mod batch;
 pub mod error;
 pub mod eval;
 pub mod features;
+#[doc(hidden)]
+pub mod harness;
 pub mod interrupt;
 pub mod io;
 pub mod learn;

@@ -1,5 +1,6 @@
-//! Property tests: explanation spans point at the right characters of any Unicode input, and
-//! scores are probabilities, the same on every call.
+//! Property tests: normalisation is idempotent, explanation spans point at the right characters
+//! of any Unicode input, tokens lie within their text, and scores are probabilities, the same
+//! on every call.
 
 use moderato::io::{LabelledSpec, TrainingSet};
 use moderato::model::{Model, ScoreScratch};
@@ -84,5 +85,17 @@ proptest! {
         prop_assert!(first.iter().all(|p| (0.0..=1.0).contains(p)));
         prop_assert_eq!(&first, &second);
         prop_assert_eq!(&first, &again);
+    }
+
+    #[test]
+    fn normalisation_is_idempotent(text in comment()) {
+        let once = moderato::text::normalize::normalize(&text);
+        prop_assert_eq!(moderato::text::normalize::normalize(&once), once);
+    }
+
+    #[test]
+    fn tokens_and_their_spans_lie_within_the_text(text in comment()) {
+        // The fuzz harness's invariants, on structured input.
+        moderato::harness::analyze(text.as_bytes());
     }
 }

@@ -176,10 +176,11 @@ pub fn parse_labelled(
     let _ = mapped_columns;
 
     let quotes = bytes.iter().filter(|&&b| b == b'"').count() as u64;
-    let crlf = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r');
+    let line_of = |p: &csv::Position| {
+        let at = p.byte() as usize;
+        let crlf_end = at > 0 && bytes.get(at) == Some(&b'\n') && bytes[at - 1] == b'\r';
+        record_line(p.line(), crlf_end)
+    };
     let mut records = Vec::new();
     let mut rejected = Vec::new();
     let mut record = csv::ByteRecord::new();
@@ -187,7 +188,7 @@ pub fn parse_labelled(
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record_line(record.position().map_or(0, |p| p.line()), crlf);
+                let line = record.position().map_or(0, line_of);
                 let at_end = reader.position().byte() as usize >= bytes.len();
                 let last_line = reader.position().line().saturating_sub(1);
                 if let Some(reason) = unclosed_quote(quotes, at_end, line, last_line) {
@@ -208,7 +209,7 @@ pub fn parse_labelled(
                 records.push((line, record.clone()));
             }
             Err(e) => rejected.push(Rejected {
-                line: record_line(e.position().map_or(0, |p| p.line()), crlf),
+                line: e.position().map_or(0, line_of),
                 reason: e.to_string(),
             }),
         }

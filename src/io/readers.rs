@@ -323,7 +323,10 @@ pub struct QuoteCounter<R> {
     inner: R,
     quotes: u64,
     at_end: bool,
-    crlf: Option<bool>,
+    /// Bytes read so far.
+    offset: u64,
+    /// Offsets of the `\n` of CRLF line ends not yet passed by the parser.
+    crlf_ends: std::collections::VecDeque<u64>,
     last: u8,
 }
 
@@ -334,20 +337,26 @@ impl<R: Read> QuoteCounter<R> {
             inner,
             quotes: 0,
             at_end: false,
-            crlf: None,
+            offset: 0,
+            crlf_ends: std::collections::VecDeque::new(),
             last: 0,
         }
+    }
+
+    /// Whether the byte at `offset` is the `\n` of a CRLF line end. Offsets must be asked in
+    /// increasing order (the ends before it are forgotten).
+    fn is_crlf_end(&mut self, offset: u64) -> bool {
+        while self.crlf_ends.front().is_some_and(|&o| o < offset) {
+            self.crlf_ends.pop_front();
+        }
+        self.crlf_ends.front() == Some(&offset)
     }
 }
 
 /// The line a CSV record starts on. The csv crate places a record that follows a CRLF line end
-/// on the `\n` of that end, one line before the record's own line.
-pub fn record_line(csv_line: u64, crlf: bool) -> u64 {
-    if crlf {
-        csv_line + 1
-    } else {
-        csv_line
-    }
+/// on the `\n` of that end (`starts_on_crlf_end`), one line before the record's own line.
+pub fn record_line(csv_line: u64, starts_on_crlf_end: bool) -> u64 {
+    csv_line + u64::from(starts_on_crlf_end)
 }
 
 impl<R: Read> Read for QuoteCounter<R> {
@@ -355,15 +364,15 @@ impl<R: Read> Read for QuoteCounter<R> {
         let n = self.inner.read(buf)?;
         let read = &buf[..n];
         self.quotes += read.iter().filter(|&&b| b == b'"').count() as u64;
-        if self.crlf.is_none() {
-            if let Some(i) = read.iter().position(|&b| b == b'\n') {
-                let before = if i == 0 { self.last } else { read[i - 1] };
-                self.crlf = Some(before == b'\r');
+        let mut previous = self.last;
+        for (i, &b) in read.iter().enumerate() {
+            if b == b'\n' && previous == b'\r' {
+                self.crlf_ends.push_back(self.offset + i as u64);
             }
+            previous = b;
         }
-        if let Some(&b) = read.last() {
-            self.last = b;
-        }
+        self.last = previous;
+        self.offset += n as u64;
         self.at_end |= n == 0 && !buf.is_empty();
         Ok(n)
     }
@@ -439,11 +448,12 @@ impl<R: Read> Iterator for CsvComments<R> {
             }
             Ok(true) => {
                 self.row += 1;
+                let (csv_line, start) = self
+                    .record
+                    .position()
+                    .map_or((0, 0), |p| (p.line(), p.byte()));
+                let line = record_line(csv_line, self.reader.get_mut().is_crlf_end(start));
                 let counter = self.reader.get_ref();
-                let line = record_line(
-                    self.record.position().map_or(0, |p| p.line()),
-                    counter.crlf == Some(true),
-                );
                 // The reader's position is the start of the next line.
                 let last_line = self.reader.position().line().saturating_sub(1);
                 if let Some(message) =
@@ -483,8 +493,8 @@ impl<R: Read> Iterator for CsvComments<R> {
                 }))
             }
             Err(e) => {
-                let crlf = self.reader.get_ref().crlf == Some(true);
-                let line = record_line(e.position().map_or(0, |p| p.line()), crlf);
+                let (csv_line, start) = e.position().map_or((0, 0), |p| (p.line(), p.byte()));
+                let line = record_line(csv_line, self.reader.get_mut().is_crlf_end(start));
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     self.done = true;
                     return Some(Err(Error::input(&self.path, format!("read failed: {e}"))));
@@ -724,6 +734,11 @@ mod tests {
             lines[3].starts_with("c.csv:6: a quote opened on line 6"),
             "{lines:?}"
         );
+        // Mixed line ends (found by the fuzzer): each record's own line end counts.
+        let data = "id,text\r\n1,\"multi\nline\"\n3,x\r\n4,y\n";
+        let r = CsvComments::new(Cursor::new(data), "m.csv".into(), b',', &spec()).unwrap();
+        let lines: Vec<u64> = r.map(|c| c.unwrap().line).collect();
+        assert_eq!(lines, vec![2, 4, 5]);
     }
 
     #[test]

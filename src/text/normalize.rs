@@ -89,69 +89,95 @@ pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
             }
         }
     };
+    let (mut folded, mut again) = (Vec::new(), Vec::new());
     for (at, c) in input.char_indices() {
         if c.is_ascii() {
-            let c = if c.is_ascii_whitespace() {
-                ' '
-            } else {
-                c.to_ascii_lowercase()
-            };
-            push(out, c, at);
+            push(out, fold_ascii(c), at);
             continue;
         }
-        if is_invisible(c) || is_combining_mark(c) {
+        // Fold the character, then fold what came out until nothing changes: NFKC and
+        // lowercasing can produce characters that folding maps again (U+0149 gives U+02BC, a
+        // quote; 'İ' lowercases to 'i' plus a combining dot), and a second pass over the text
+        // must find nothing left to do.
+        folded.clear();
+        fold_char(c, &mut folded);
+        for _ in 0..3 {
+            if folded.iter().all(char::is_ascii) {
+                break;
+            }
+            again.clear();
+            for &f in &folded {
+                fold_char(f, &mut again);
+            }
+            if again == folded {
+                break;
+            }
+            std::mem::swap(&mut folded, &mut again);
+        }
+        for &f in &folded {
+            push(out, f, at);
+        }
+    }
+}
+
+/// An ASCII character folded: whitespace as a space, letters lowercase.
+fn fold_ascii(c: char) -> char {
+    if c.is_ascii_whitespace() {
+        ' '
+    } else {
+        c.to_ascii_lowercase()
+    }
+}
+
+/// One folding step of one character into `out`.
+fn fold_char(c: char, out: &mut Vec<char>) {
+    if c.is_ascii() {
+        out.push(fold_ascii(c));
+        return;
+    }
+    if is_invisible(c) || is_combining_mark(c) {
+        return;
+    }
+    if c.is_whitespace() {
+        out.push(' ');
+        return;
+    }
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => {
+            out.push('\'');
+            return;
+        }
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => {
+            out.push('"');
+            return;
+        }
+        _ => {}
+    }
+    // Compatibility decomposition: if the character's base letters are ASCII, keep just
+    // those (é -> e, Ａ -> a, ﬁ -> fi); otherwise keep its NFKC form, lowercased.
+    let mut ascii = [0u8; 8];
+    let mut n = 0usize;
+    let mut all_ascii = true;
+    decompose_compatible(c, |d| {
+        if is_combining_mark(d) {
+            return;
+        }
+        if d.is_ascii() && n < ascii.len() {
+            ascii[n] = d as u8;
+            n += 1;
+        } else {
+            all_ascii = false;
+        }
+    });
+    if all_ascii && n > 0 {
+        out.extend(ascii[..n].iter().map(|&b| fold_ascii(b as char)));
+        return;
+    }
+    for composed in std::iter::once(c).nfkc() {
+        if is_combining_mark(composed) || is_invisible(composed) {
             continue;
         }
-        if c.is_whitespace() {
-            push(out, ' ', at);
-            continue;
-        }
-        match c {
-            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => {
-                push(out, '\'', at);
-                continue;
-            }
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => {
-                push(out, '"', at);
-                continue;
-            }
-            _ => {}
-        }
-        // Compatibility decomposition: if the character's base letters are ASCII, keep just
-        // those (é -> e, Ａ -> a, ﬁ -> fi); otherwise keep its NFKC form, lowercased.
-        let mut ascii = [0u8; 8];
-        let mut n = 0usize;
-        let mut all_ascii = true;
-        decompose_compatible(c, |d| {
-            if is_combining_mark(d) {
-                return;
-            }
-            if d.is_ascii() && n < ascii.len() {
-                ascii[n] = d as u8;
-                n += 1;
-            } else {
-                all_ascii = false;
-            }
-        });
-        if all_ascii && n > 0 {
-            for &b in &ascii[..n] {
-                let b = if b.is_ascii_whitespace() {
-                    b' '
-                } else {
-                    b.to_ascii_lowercase()
-                };
-                push(out, b as char, at);
-            }
-            continue;
-        }
-        for composed in std::iter::once(c).nfkc() {
-            if is_combining_mark(composed) || is_invisible(composed) {
-                continue;
-            }
-            for lower in composed.to_lowercase() {
-                push(out, lower, at);
-            }
-        }
+        out.extend(composed.to_lowercase());
     }
 }
 
@@ -175,6 +201,18 @@ mod tests {
         assert_eq!(normalize("don\u{2019}t"), "don't");
         assert_eq!(normalize("a\u{00A0}b\tc"), "a b c");
         assert_eq!(normalize("ﬁne"), "fine");
+    }
+
+    #[test]
+    fn folding_what_folding_produced_makes_it_idempotent() {
+        // Found by the fuzzer: U+0149 decomposes to a modifier apostrophe and n.
+        assert_eq!(normalize("\u{0149}d"), "'nd");
+        // 'İ' lowercases to i plus a combining dot, which is then dropped.
+        assert_eq!(normalize("İstanbul"), "istanbul");
+        for s in ["\u{0149}d", "İ", "ǅ", "ß", "ﬁ", "Ⅻ", "㎏", "ΐ"] {
+            let once = normalize(s);
+            assert_eq!(normalize(&once), once, "{s}");
+        }
     }
 
     #[test]

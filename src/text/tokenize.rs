@@ -248,9 +248,19 @@ fn add_joined(text: &str, tokens: &mut Vec<Token>) {
         }
         i = j + 1;
     }
-    for (after, token) in joined.into_iter().rev() {
-        tokens.insert(after + 1, token);
+    if joined.is_empty() {
+        return;
     }
+    // Merged in one pass (inserting one by one is quadratic on long texts).
+    let mut merged = Vec::with_capacity(tokens.len() + joined.len());
+    let mut extra = joined.into_iter().peekable();
+    for (index, token) in tokens.drain(..).enumerate() {
+        merged.push(token);
+        while let Some((_, joined)) = extra.next_if(|(after, _)| *after == index) {
+            merged.push(joined);
+        }
+    }
+    *tokens = merged;
 }
 
 /// The letters of a joined token: separators and spaces removed, `*` kept as a mask.

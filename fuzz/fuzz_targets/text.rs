@@ -1,0 +1,6 @@
+#![no_main]
+//! Fuzz target `text`: see `moderato::harness`.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    moderato::harness::run_target("text", data);
+});
