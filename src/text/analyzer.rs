@@ -318,6 +318,30 @@ impl Analyzer {
     /// those wholly inside a short abusive word hidden in a clean one (see
     /// [`embedded_abusive_spans`]) when de-obfuscation is on.
     pub fn char_keys(&self, word: &str, out: &mut Vec<u64>) {
+        let (lo, hi) = (
+            self.config.char_ngram_min as usize,
+            self.config.char_ngram_max as usize,
+        );
+        if word.is_ascii() && word.len() <= 62 {
+            // ASCII fast path: one byte per character, the padded word on the stack.
+            let mut padded = [b' '; 64];
+            padded[1..=word.len()].copy_from_slice(word.as_bytes());
+            let chars = word.len() + 2;
+            let padded = &padded[..chars];
+            let hidden = self.hidden_regions(word, chars);
+            for n in lo..=hi.min(chars) {
+                for start in 0..=(chars - n) {
+                    if hidden.iter().any(|&(s, e)| start >= s && start + n <= e) {
+                        continue;
+                    }
+                    out.push(xxh3_64_with_seed(
+                        &padded[start..start + n],
+                        SEED_CHAR ^ n as u64,
+                    ));
+                }
+            }
+            return;
+        }
         let mut padded = String::with_capacity(word.len() + 2);
         padded.push(' ');
         padded.push_str(word);
