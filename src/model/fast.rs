@@ -408,3 +408,67 @@ impl Model {
         &s.word_dot
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::io::TrainingSet;
+    use crate::model::ScoreScratch;
+    use crate::train::{train, NoProgress, TrainOptions};
+
+    #[test]
+    fn fast_path_matches_the_plain_computation() {
+        let texts = [
+            "you idiot, you stupid idiot",
+            "what a lovely day for a walk",
+            "stupid stupid stupid people",
+            "nice work on the article, thanks",
+            "idiot! go away idiot",
+            "great job, thank you so much",
+            "s t u p i d and f*ck you",
+            "the theory of the thesis",
+        ];
+        let set = TrainingSet {
+            texts: texts.iter().map(|s| s.to_string()).collect(),
+            labels: vec!["toxic".into(), "spam".into()],
+            targets: vec![
+                [true, false, true, false, true, false, true, false]
+                    .iter()
+                    .map(|&b| Some(b))
+                    .collect(),
+                [false, true, false, false, false, true, false, true]
+                    .iter()
+                    .map(|&b| Some(b))
+                    .collect(),
+            ],
+            ..Default::default()
+        };
+        let mut options = TrainOptions::default();
+        options.vocabulary.min_df = 1;
+        options.analyzer.languages = vec![
+            crate::text::Language::English,
+            crate::text::Language::German,
+        ];
+        let model = train(&set, &options, &NoProgress).unwrap();
+        let (mut a, mut b) = (ScoreScratch::default(), ScoreScratch::default());
+        let probes = [
+            "you idiot",
+            "idiot idiot idiot, the the the",
+            "",
+            "ünïcödé ✨ https://www.win.com/x @joe 0906 170",
+            "thesis theory the other then",
+            "what a lovely stupid day",
+            "YOU ARE ALL STUPID IDIOTS!!!",
+        ];
+        // Twice: the second pass goes through the warm cache.
+        for _ in 0..2 {
+            for text in probes.iter().chain(texts.iter()) {
+                let (mut fast, mut plain) = (Vec::new(), Vec::new());
+                model.probabilities(text, &mut a, &mut fast);
+                model.probabilities_plain(text, &mut b, &mut plain);
+                for (x, y) in fast.iter().zip(&plain) {
+                    assert!((x - y).abs() < 1e-5, "{text:?}: {fast:?} vs {plain:?}");
+                }
+            }
+        }
+    }
+}
