@@ -42,6 +42,23 @@ impl FeatureTable {
         }
     }
 
+    /// Asks the CPU to start loading the slot of `key`, for a lookup shortly after.
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let slot = (key as usize) & self.mask;
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: prefetching is a hint; `slot` is within the table.
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(self.slots.as_ptr().add(slot).cast());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = slot;
+    }
+
     /// The index of `key`, if it is in the table.
     #[inline]
     pub fn get(&self, key: u64) -> Option<u32> {

@@ -181,6 +181,12 @@ impl Vocabulary {
         self.table.get(key)
     }
 
+    /// Starts loading the table slot of a feature key (see [`FeatureTable::prefetch`]).
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        self.table.prefetch(key);
+    }
+
     /// IDF weight of a feature index.
     #[inline]
     pub fn idf(&self, index: u32) -> f32 {

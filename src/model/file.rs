@@ -62,8 +62,17 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     if xxh3_64(payload) != checksum {
         return Err(bad("model file is corrupted (checksum mismatch)".into()));
     }
-    let encoded = zstd::stream::decode_all(payload)
-        .map_err(|e| bad(format!("model payload does not decompress: {e}")))?;
+    // One-shot decompression into a buffer of the size the frame header states (checked by
+    // the checksum above), instead of streaming through growing copies.
+    let content_size = zstd::zstd_safe::get_frame_content_size(payload)
+        .ok()
+        .flatten()
+        .filter(|&n| n <= 1 << 34);
+    let encoded = match content_size {
+        Some(n) => zstd::bulk::decompress(payload, n as usize),
+        None => zstd::stream::decode_all(payload),
+    }
+    .map_err(|e| bad(format!("model payload does not decompress: {e}")))?;
     postcard::from_bytes(&encoded).map_err(|e| bad(format!("model payload does not decode: {e}")))
 }
 

@@ -1,6 +1,7 @@
 //! The model value: vectorizer, one calibrated linear classifier per label, thresholds, card.
 
 pub mod card;
+mod fast;
 pub mod file;
 
 use crate::features::{FeatureOrigin, SparseVec, Vectorizer, VectorizerScratch};
@@ -38,6 +39,7 @@ pub struct ScoreScratch {
     row: SparseVec,
     margins: Vec<f32>,
     origins: Vec<FeatureOrigin>,
+    fast: fast::FastScratch,
 }
 
 /// A comment's scores, verdict and (optionally) explanations.
@@ -137,6 +139,19 @@ impl Model {
 
     /// Calibrated probabilities of every label for `text`, written into `out`.
     pub fn probabilities(&self, text: &str, scratch: &mut ScoreScratch, out: &mut Vec<f32>) {
+        let margins = self.margins_fast(text, &mut scratch.fast);
+        out.clear();
+        out.extend(
+            self.labels
+                .iter()
+                .zip(margins)
+                .map(|(l, &m)| l.calibration.probability(m)),
+        );
+    }
+
+    /// Calibrated probabilities the plain way: vectorise, then dot products (the reference
+    /// that the fast path of [`Self::probabilities`] is tested against).
+    pub fn probabilities_plain(&self, text: &str, scratch: &mut ScoreScratch, out: &mut Vec<f32>) {
         self.vectorizer
             .vectorize(text, &mut scratch.vectorizer, &mut scratch.row);
         self.margins_of_row(&scratch.row, &mut scratch.margins);

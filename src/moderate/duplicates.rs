@@ -31,6 +31,10 @@ pub struct DuplicateIndex {
     exact: FxHashMap<u64, usize>,
     bands: FxHashMap<u64, Vec<usize>>,
     seen: Vec<Seen>,
+    /// Working buffers: the comment's lowercased words joined by spaces, and their hashes.
+    joined: String,
+    /// Each word's hash and byte span in `joined`.
+    words: Vec<(u64, u32, u32)>,
 }
 
 /// A comment found to repeat an earlier one.
@@ -40,14 +44,6 @@ pub struct Repeat {
     pub first: String,
     /// How many times the text has now been seen (2 for the first repeat).
     pub copies: u32,
-}
-
-/// Lowercased words of letters and digits.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
 }
 
 fn jaccard(a: &[u32], b: &[u32]) -> f64 {
@@ -69,38 +65,83 @@ fn jaccard(a: &[u32], b: &[u32]) -> f64 {
 impl DuplicateIndex {
     /// Records a comment and returns the earlier comment it repeats, if any.
     pub fn check(&mut self, id: &str, text: &str) -> Option<Repeat> {
-        let words = words(text);
-        let letters: usize = words.iter().map(|w| w.chars().count()).sum();
-        if letters < MIN_CHARS || words.len() < MIN_WORDS {
+        // Lowercased words of letters and digits, joined by single spaces.
+        self.joined.clear();
+        self.words.clear();
+        let mut letters = 0usize;
+        for w in text.split(|c: char| !c.is_alphanumeric()) {
+            if w.is_empty() {
+                continue;
+            }
+            if !self.joined.is_empty() {
+                self.joined.push(' ');
+            }
+            let start = self.joined.len();
+            if w.is_ascii() {
+                self.joined.push_str(w);
+                self.joined[start..].make_ascii_lowercase();
+                letters += w.len();
+            } else {
+                let lower = w.to_lowercase();
+                letters += lower.chars().count();
+                self.joined.push_str(&lower);
+            }
+            let end = self.joined.len();
+            let hash = xxh3_64(&self.joined.as_bytes()[start..]);
+            self.words.push((hash, start as u32, end as u32));
+        }
+        if letters < MIN_CHARS || self.words.len() < MIN_WORDS {
             return None;
         }
-        let exact_key = xxh3_64(words.join(" ").as_bytes());
-        let mut set: Vec<u32> = words.iter().map(|w| xxh3_64(w.as_bytes()) as u32).collect();
+        let exact_key = xxh3_64(self.joined.as_bytes());
+        let mut set: Vec<u32> = self.words.iter().map(|w| w.0 as u32).collect();
         set.sort_unstable();
         set.dedup();
+        // MinHash over the distinct words: a repeated word cannot change a minimum.
+        let joined = self.joined.as_bytes();
+        let word = |w: &(u64, u32, u32)| &joined[w.1 as usize..w.2 as usize];
+        self.words
+            .sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| word(a).cmp(word(b))));
+        self.words.dedup_by(|a, b| a.0 == b.0 && word(a) == word(b));
         let mut mins = [u64::MAX; HASHES];
-        for w in &words {
+        for w in &self.words {
+            let bytes = word(w);
             for (k, m) in mins.iter_mut().enumerate() {
-                *m = (*m).min(xxh3_64_with_seed(w.as_bytes(), k as u64 + 1));
+                *m = (*m).min(xxh3_64_with_seed(bytes, k as u64 + 1));
             }
         }
         let rows = HASHES / BANDS;
-        let band_keys: Vec<u64> = (0..BANDS)
-            .map(|b| {
-                let mut bytes = Vec::with_capacity(8 * rows + 1);
-                bytes.push(b as u8);
-                for m in &mins[b * rows..(b + 1) * rows] {
-                    bytes.extend_from_slice(&m.to_le_bytes());
-                }
-                xxh3_64(&bytes)
-            })
-            .collect();
+        let mut band_keys = [0u64; BANDS];
+        for (b, key) in band_keys.iter_mut().enumerate() {
+            let mut bytes = [0u8; 1 + 8 * (HASHES / BANDS)];
+            bytes[0] = b as u8;
+            for (r, m) in mins[b * rows..(b + 1) * rows].iter().enumerate() {
+                bytes[1 + 8 * r..9 + 8 * r].copy_from_slice(&m.to_le_bytes());
+            }
+            *key = xxh3_64(&bytes);
+        }
         let found = self.exact.get(&exact_key).copied().or_else(|| {
+            // A candidate in several bands is judged once; the Jaccard similarity cannot
+            // exceed the ratio of the two set sizes, which rules most candidates out unread.
+            let mut judged: Vec<usize> = Vec::new();
             band_keys.iter().find_map(|k| {
                 self.bands.get(k).and_then(|list| {
-                    list.iter()
-                        .copied()
-                        .find(|&idx| jaccard(&self.seen[idx].words, &set) >= MIN_JACCARD)
+                    list.iter().copied().find(|&idx| {
+                        let words = &self.seen[idx].words;
+                        let (small, large) = if words.len() < set.len() {
+                            (words.len(), set.len())
+                        } else {
+                            (set.len(), words.len())
+                        };
+                        if (small as f64 / large as f64) < MIN_JACCARD {
+                            return false;
+                        }
+                        if judged.contains(&idx) {
+                            return false;
+                        }
+                        judged.push(idx);
+                        jaccard(words, &set) >= MIN_JACCARD
+                    })
                 })
             })
         });

@@ -282,9 +282,21 @@ impl Analyzer {
         };
         let mut term = self.canonical_term(kind, surface);
         // A stem must not turn a clean word into an abusive one (German "dickens" → "dick").
-        let hides_abuse = kind == TokenKind::Word
-            && self.config.deobfuscate
-            && !embedded_abusive_spans(surface).is_empty();
+        let has_chars = matches!(
+            kind,
+            TokenKind::Word
+                | TokenKind::Number
+                | TokenKind::Url
+                | TokenKind::Email
+                | TokenKind::Mention
+        ) && self.config.has_char_ngrams();
+        // Computed once for both uses below.
+        let spans = if self.config.deobfuscate && (kind == TokenKind::Word || has_chars) {
+            embedded_abusive_spans(surface)
+        } else {
+            Vec::new()
+        };
+        let hides_abuse = kind == TokenKind::Word && !spans.is_empty();
         if hides_abuse && is_abusive(&term) {
             term = std::borrow::Cow::Borrowed(surface);
         }
@@ -301,16 +313,8 @@ impl Analyzer {
                 }
             }
         }
-        let has_chars = matches!(
-            kind,
-            TokenKind::Word
-                | TokenKind::Number
-                | TokenKind::Url
-                | TokenKind::Email
-                | TokenKind::Mention
-        );
-        if has_chars && self.config.has_char_ngrams() {
-            self.char_keys(surface, &mut out.chars);
+        if has_chars {
+            self.char_keys_with(surface, &spans, &mut out.chars);
         }
     }
 
@@ -318,6 +322,41 @@ impl Analyzer {
     /// those wholly inside a short abusive word hidden in a clean one (see
     /// [`embedded_abusive_spans`]) when de-obfuscation is on.
     pub fn char_keys(&self, word: &str, out: &mut Vec<u64>) {
+        let spans = if self.config.deobfuscate {
+            embedded_abusive_spans(word)
+        } else {
+            Vec::new()
+        };
+        self.char_keys_with(word, &spans, out);
+    }
+
+    /// [`Self::char_keys`] given the word's [`embedded_abusive_spans`] (empty when
+    /// de-obfuscation is off).
+    fn char_keys_with(&self, word: &str, spans: &[(usize, usize)], out: &mut Vec<u64>) {
+        let (lo, hi) = (
+            self.config.char_ngram_min as usize,
+            self.config.char_ngram_max as usize,
+        );
+        if word.is_ascii() && word.len() <= 62 {
+            // ASCII fast path: one byte per character, the padded word on the stack.
+            let mut padded = [b' '; 64];
+            padded[1..=word.len()].copy_from_slice(word.as_bytes());
+            let chars = word.len() + 2;
+            let padded = &padded[..chars];
+            let hidden = hidden_regions(spans, chars);
+            for n in lo..=hi.min(chars) {
+                for start in 0..=(chars - n) {
+                    if hidden.iter().any(|&(s, e)| start >= s && start + n <= e) {
+                        continue;
+                    }
+                    out.push(xxh3_64_with_seed(
+                        &padded[start..start + n],
+                        SEED_CHAR ^ n as u64,
+                    ));
+                }
+            }
+            return;
+        }
         let mut padded = String::with_capacity(word.len() + 2);
         padded.push(' ');
         padded.push_str(word);
@@ -325,7 +364,7 @@ impl Analyzer {
         let mut bounds: Vec<usize> = padded.char_indices().map(|(i, _)| i).collect();
         bounds.push(padded.len());
         let chars = bounds.len() - 1;
-        let hidden = self.hidden_regions(word, chars);
+        let hidden = hidden_regions(spans, chars);
         let (lo, hi) = (
             self.config.char_ngram_min as usize,
             self.config.char_ngram_max as usize,
@@ -339,26 +378,6 @@ impl Analyzer {
                 out.push(xxh3_64_with_seed(gram, SEED_CHAR ^ n as u64));
             }
         }
-    }
-
-    /// Regions of the padded word (in chars) whose n-grams are left out; a region at the
-    /// word's edge takes the padding space with it.
-    fn hidden_regions(&self, word: &str, padded_len: usize) -> Vec<(usize, usize)> {
-        if !self.config.deobfuscate {
-            return Vec::new();
-        }
-        embedded_abusive_spans(word)
-            .into_iter()
-            .map(|(s, e)| {
-                let start = if s == 0 { 0 } else { s + 1 };
-                let end = if e + 2 == padded_len {
-                    padded_len
-                } else {
-                    e + 1
-                };
-                (start, end)
-            })
-            .collect()
     }
 
     /// Character n-grams of `word` as strings (for display and tests).
@@ -405,6 +424,23 @@ impl Analyzer {
             std::borrow::Cow::Borrowed(word)
         }
     }
+}
+
+/// Regions of the padded word (in chars) whose n-grams are left out, from the word's
+/// [`embedded_abusive_spans`]; a region at the word's edge takes the padding space with it.
+fn hidden_regions(spans: &[(usize, usize)], padded_len: usize) -> Vec<(usize, usize)> {
+    spans
+        .iter()
+        .map(|&(s, e)| {
+            let start = if s == 0 { 0 } else { s + 1 };
+            let end = if e + 2 == padded_len {
+                padded_len
+            } else {
+                e + 1
+            };
+            (start, end)
+        })
+        .collect()
 }
 
 /// Key of the cue "the comment has this many words in capitals" (bucketed: 1, 2-3, 4+).

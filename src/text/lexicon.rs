@@ -87,22 +87,36 @@ const ABUSIVE_ENDINGS: &[&str] = &[
 /// that is not itself that abusive word with a usual ending. Character n-grams that lie wholly
 /// inside such a span are left out, so that `Dickens` does not look like `dick`.
 pub fn embedded_abusive_spans(word: &str) -> Vec<(usize, usize)> {
-    let chars: Vec<char> = word.chars().collect();
-    let lower: String = chars.iter().collect::<String>();
+    let bytes = word.as_bytes();
     let mut spans = Vec::new();
+    // Listed abusive words stay whole; decided once, and only when something is found.
+    let mut listed: Option<bool> = None;
     for bad in EMBEDDABLE {
+        let needle = bad.as_bytes();
+        let first = needle[0];
         let mut from = 0;
-        while let Some(pos) = lower[from..].find(bad) {
+        // Plain byte search: the needles are ASCII, so byte matches are character matches.
+        while from + needle.len() <= bytes.len() {
+            let Some(pos) = bytes[from..=bytes.len() - needle.len()]
+                .iter()
+                .enumerate()
+                .position(|(i, &b)| b == first && bytes[from + i..].starts_with(needle))
+            else {
+                break;
+            };
             let byte_start = from + pos;
-            let start = lower[..byte_start].chars().count();
-            let end = start + bad.chars().count();
-            let before = &chars[..start];
-            let after: String = chars[end..].iter().collect();
-            let is_itself = before.is_empty() && ABUSIVE_ENDINGS.contains(&after.as_str());
-            if !is_itself && ABUSIVE.iter().all(|w| *w != lower) {
-                spans.push((start, end));
+            let byte_end = byte_start + needle.len();
+            let is_itself = byte_start == 0 && ABUSIVE_ENDINGS.contains(&&word[byte_end..]);
+            let listed = *listed.get_or_insert_with(|| ABUSIVE.contains(&word));
+            if !is_itself && !listed {
+                let start = if word.is_ascii() {
+                    byte_start
+                } else {
+                    word[..byte_start].chars().count()
+                };
+                spans.push((start, start + bad.chars().count()));
             }
-            from = byte_start + bad.len();
+            from = byte_end;
         }
     }
     spans
@@ -116,13 +130,15 @@ pub fn is_abusive(word: &str) -> bool {
 /// Resolves a masked word: `*` stands for exactly one letter. Returns the first listed word
 /// of the same length whose other letters match, if any.
 pub fn unmask(pattern: &str) -> Option<&'static str> {
-    let pat: Vec<char> = pattern.chars().collect();
-    if !pat.contains(&'*') || pat.iter().all(|&c| c == '*') {
+    if !pattern.contains('*') || pattern.chars().all(|c| c == '*') {
         return None;
     }
+    let len = pattern.chars().count();
     ABUSIVE.iter().copied().find(|w| {
-        let wc: Vec<char> = w.chars().collect();
-        wc.len() == pat.len() && wc.iter().zip(&pat).all(|(a, p)| *p == '*' || a == p)
+        w.chars().count() == len
+            && w.chars()
+                .zip(pattern.chars())
+                .all(|(a, p)| p == '*' || a == p)
     })
 }
 

@@ -64,13 +64,18 @@ pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
     out.clear();
     if input.is_ascii() {
         // Fast path: lowercase and plain spaces, one byte in, one byte out.
-        out.text.extend(input.bytes().map(|b| {
-            if b.is_ascii_whitespace() {
-                ' '
-            } else {
-                b.to_ascii_lowercase() as char
-            }
-        }));
+        out.text.push_str(input);
+        out.text.make_ascii_lowercase();
+        // Other ASCII whitespace (newlines, tabs) becomes plain spaces, in place.
+        let mut from = 0;
+        while let Some(k) = out.text.as_bytes()[from..]
+            .iter()
+            .position(|&b| b != b' ' && b.is_ascii_whitespace())
+        {
+            let at = from + k;
+            out.text.replace_range(at..at + 1, " ");
+            from = at + 1;
+        }
         if record_origin {
             out.origin.extend(0..input.len() as u32);
         }

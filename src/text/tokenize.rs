@@ -112,6 +112,10 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>) {
     let bytes = text.as_bytes();
     let mut i = 0usize;
     while i < text.len() {
+        if bytes[i] == b' ' {
+            i += 1;
+            continue;
+        }
         let c = match text[i..].chars().next() {
             Some(c) => c,
             None => break,
