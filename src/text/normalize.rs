@@ -66,15 +66,22 @@ pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
         // Fast path: lowercase and plain spaces, one byte in, one byte out.
         out.text.push_str(input);
         out.text.make_ascii_lowercase();
-        // Other ASCII whitespace (newlines, tabs) becomes plain spaces, in place.
-        let mut from = 0;
-        while let Some(k) = out.text.as_bytes()[from..]
-            .iter()
-            .position(|&b| b != b' ' && b.is_ascii_whitespace())
+        // Other ASCII whitespace (newlines, tabs) becomes plain spaces, in one pass (a
+        // replacement per character would move the rest of the text each time).
+        if out
+            .text
+            .bytes()
+            .any(|b| b != b' ' && b.is_ascii_whitespace())
         {
-            let at = from + k;
-            out.text.replace_range(at..at + 1, " ");
-            from = at + 1;
+            let mut bytes = std::mem::take(&mut out.text).into_bytes();
+            for b in &mut bytes {
+                if b.is_ascii_whitespace() {
+                    *b = b' ';
+                }
+            }
+            // Still ASCII, so still UTF-8.
+            out.text = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         }
         if record_origin {
             out.origin.extend(0..input.len() as u32);
