@@ -19,6 +19,7 @@ pub mod features;
 pub mod interrupt;
 pub mod io;
 pub mod learn;
+pub mod memory;
 pub mod model;
 pub mod moderate;
 pub mod rng;
