@@ -21,6 +21,7 @@ pub mod harness;
 pub mod interrupt;
 pub mod io;
 pub mod learn;
+pub mod memory;
 pub mod model;
 pub mod moderate;
 pub mod rng;

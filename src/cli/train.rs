@@ -8,7 +8,7 @@ use linfa::ParamGuard;
 use moderato::features::VocabularyConfig;
 use moderato::io::train_config::TrainConfig;
 use moderato::io::{LabelledSpec, TrainingSet};
-use moderato::learn::{ClassWeight, LogisticRegression};
+use moderato::learn::{ClassWeight, LogisticRegression, StreamingParams};
 use moderato::model::file;
 use moderato::text::{AnalyzerConfig, Language};
 use moderato::train::{train, NbBlend, Progress, TrainOptions};
@@ -98,6 +98,18 @@ pub struct TrainArgs {
     /// Seed for the hold-out split and the solver's row order.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Memory the training may use, e.g. 4G or 512M [default: 4G, or half the machine's memory
+    /// when that is less]. When the vectorised rows would not fit, training switches from the
+    /// exact solver to a streaming learner that re-vectorises the rows chunk by chunk.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
+    memory_limit: Option<u64>,
+    /// Most passes over all rows of the streaming learner (used when the rows do not fit in
+    /// memory; it stops earlier at the solver's tolerance).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    epochs: u32,
+    /// Passes of the streaming learner over each block of rows while it is in memory.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    block_passes: u32,
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -112,6 +124,10 @@ fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
         "none" => Ok(ClassWeight::None),
         _ => Err(format!("'{s}' is not balanced or none")),
     }
+}
+
+fn parse_memory_limit(s: &str) -> Result<u64, String> {
+    moderato::memory::parse_size(s).map_err(|e| e.to_string())
 }
 
 fn parse_nb_blend(s: &str) -> Result<NbBlend, String> {
@@ -146,12 +162,18 @@ pub fn card_path(model: &Path) -> PathBuf {
     model.with_extension("card.md")
 }
 
-struct Spinner(ProgressBar, Instant);
+struct Spinner(ProgressBar, Instant, bool);
 
 impl Progress for Spinner {
     fn stage(&self, name: &str) {
         self.0
             .set_message(format!("{name} ({:.1} s)", self.1.elapsed().as_secs_f64()));
+    }
+
+    fn note(&self, message: &str) {
+        if !self.2 {
+            self.0.suspend(|| eprintln!("moderato: {message}"));
+        }
     }
 }
 
@@ -189,6 +211,11 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         block_precision: args.block_precision,
         data_notes: args.data_notes.clone(),
         nb_blend: args.nb_blend,
+        memory_limit: args.memory_limit,
+        streaming: StreamingParams {
+            epochs: args.epochs,
+            block_passes: args.block_passes,
+        },
     };
     if !(0.0..=1.0).contains(&args.block_precision) || !(0.0..=1.0).contains(&args.review_recall) {
         bail!("--block-precision and --review-recall must be between 0 and 1");
@@ -227,7 +254,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     spinner.enable_steady_tick(Duration::from_millis(120));
-    let progress = Spinner(spinner, start);
+    let progress = Spinner(spinner, start, args.quiet);
     progress.stage("reading input");
     let set = TrainingSet::read(&specs, args.text_column.as_deref(), labels.as_deref())?;
     if !set.rejected.is_empty() && !args.quiet {

@@ -8,4 +8,4 @@ pub mod vocabulary;
 
 pub use sparse::{CsrMatrix, RowSubset, SparseVec};
 pub use vectorizer::{FeatureOrigin, Vectorizer, VectorizerScratch};
-pub use vocabulary::{DocumentFrequencies, Vocabulary, VocabularyConfig};
+pub use vocabulary::{DocumentFrequencies, Vocabulary, VocabularyConfig, BYTES_PER_COUNTED_KEY};

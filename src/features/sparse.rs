@@ -42,6 +42,18 @@ impl CsrMatrix {
         }
     }
 
+    /// An empty matrix with room for `rows` rows and `nnz` stored entries.
+    pub fn with_capacity(ncols: usize, rows: usize, nnz: usize) -> Self {
+        let mut indptr = Vec::with_capacity(rows + 1);
+        indptr.push(0);
+        CsrMatrix {
+            indptr,
+            indices: Vec::with_capacity(nnz),
+            values: Vec::with_capacity(nnz),
+            ncols,
+        }
+    }
+
     /// Appends a row.
     pub fn push(&mut self, row: &SparseVec) {
         self.indices.extend_from_slice(&row.indices);

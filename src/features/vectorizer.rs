@@ -192,9 +192,13 @@ impl Vectorizer {
                 m
             })
             .collect();
-        let mut all = CsrMatrix::new(self.nfeatures());
-        for p in &parts {
-            all.append(p);
+        let mut all = CsrMatrix::with_capacity(
+            self.nfeatures(),
+            texts.len(),
+            parts.iter().map(CsrMatrix::nnz).sum(),
+        );
+        for p in parts {
+            all.append(&p);
         }
         all
     }

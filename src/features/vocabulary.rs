@@ -73,7 +73,17 @@ impl From<Vocabulary> for VocabularyData {
 pub struct DocumentFrequencies {
     counts: FxHashMap<u64, (u32, Block)>,
     documents: u32,
+    /// Highest document frequency ever pruned away by [`DocumentFrequencies::count_bounded`]
+    /// (0: counts are exact).
+    pruned_up_to: u32,
 }
+
+/// Texts counted between two checks of the table's size in [`DocumentFrequencies::count_bounded`].
+const COUNT_BLOCK: usize = 50_000;
+
+/// Bytes one distinct key costs in the counting table, counting the hash table's slack and
+/// growth (an entry is 16 bytes plus a control byte; tables are at most 7/8 full and double).
+pub const BYTES_PER_COUNTED_KEY: u64 = 48;
 
 impl DocumentFrequencies {
     /// Counts, in parallel, in how many of `texts` each feature key occurs.
@@ -101,6 +111,54 @@ impl DocumentFrequencies {
             .reduce(DocumentFrequencies::default, DocumentFrequencies::merge)
     }
 
+    /// Counts like [`DocumentFrequencies::count`], a block of texts at a time, keeping the table
+    /// at most `max_keys` distinct keys (plus one block's worth): when it grows past that, the
+    /// keys with the lowest counts are dropped until at most half remain (lossy counting, as in
+    /// Manku and Motwani 2002). Rare keys that survive may then be undercounted by at most
+    /// [`DocumentFrequencies::pruned_up_to`]; frequent keys, the ones a vocabulary keeps, are
+    /// unaffected. When the table never grows past `max_keys` the counts equal `count`'s.
+    pub fn count_bounded<S: AsRef<str> + Sync>(
+        analyzer: &Analyzer,
+        texts: &[S],
+        max_keys: usize,
+    ) -> crate::error::Result<Self> {
+        let mut total = DocumentFrequencies::default();
+        for block in texts.chunks(COUNT_BLOCK) {
+            crate::interrupt::check()?;
+            total = total.merge(Self::count(analyzer, block));
+            if total.counts.len() > max_keys {
+                total.prune(max_keys / 2);
+            }
+        }
+        Ok(total)
+    }
+
+    /// Drops the keys of lowest document frequency until at most `target` remain.
+    fn prune(&mut self, target: usize) {
+        const BUCKETS: usize = 256;
+        let mut histogram = [0usize; BUCKETS + 1];
+        for &(df, _) in self.counts.values() {
+            histogram[(df as usize).min(BUCKETS)] += 1;
+        }
+        let mut remaining = self.counts.len();
+        let mut cut = 0u32;
+        for (df, &n) in histogram.iter().enumerate().take(BUCKETS) {
+            if remaining <= target {
+                break;
+            }
+            remaining -= n;
+            cut = df as u32;
+        }
+        self.counts.retain(|_, &mut (df, _)| df > cut);
+        self.counts.shrink_to_fit();
+        self.pruned_up_to = self.pruned_up_to.max(cut);
+    }
+
+    /// The highest document frequency pruned while counting (0 when the counts are exact).
+    pub fn pruned_up_to(&self) -> u32 {
+        self.pruned_up_to
+    }
+
     fn merge(mut self, other: DocumentFrequencies) -> Self {
         let (mut big, small) = if self.counts.len() >= other.counts.len() {
             (std::mem::take(&mut self.counts), other.counts)
@@ -113,6 +171,7 @@ impl DocumentFrequencies {
         DocumentFrequencies {
             counts: big,
             documents: self.documents + other.documents,
+            pruned_up_to: self.pruned_up_to.max(other.pruned_up_to),
         }
     }
 
@@ -226,6 +285,36 @@ mod tests {
         assert!(vocab.index(key("flew")).is_none(), "min_df=2 prunes 'flew'");
         assert!(vocab.idf(the) < vocab.idf(sat));
         assert_eq!(vocab.block(the), Block::Word);
+    }
+
+    #[test]
+    fn bounded_counting_is_exact_under_the_cap_and_keeps_frequent_keys_over_it() {
+        let analyzer = Analyzer::new(AnalyzerConfig::default());
+        let texts: Vec<String> = (0..3000)
+            .map(|i| format!("common words here plus rare{i} token{}", i % 7))
+            .collect();
+        let exact = DocumentFrequencies::count(&analyzer, &texts);
+        let roomy = DocumentFrequencies::count_bounded(&analyzer, &texts, usize::MAX).unwrap();
+        assert_eq!(roomy.counts, exact.counts);
+        assert_eq!(roomy.pruned_up_to(), 0);
+        let cap = exact.distinct() / 4;
+        let mut tight = DocumentFrequencies::default();
+        for block in texts.chunks(500) {
+            tight = tight.merge(DocumentFrequencies::count(&analyzer, block));
+            if tight.counts.len() > cap {
+                tight.prune(cap / 2);
+            }
+        }
+        assert!(tight.distinct() < exact.distinct());
+        assert!(tight.pruned_up_to() >= 1);
+        let mut everywhere = 0;
+        for (key, &(df, _)) in &exact.counts {
+            if df == 3000 {
+                everywhere += 1;
+                assert_eq!(tight.counts.get(key).map(|c| c.0), Some(3000));
+            }
+        }
+        assert!(everywhere > 10);
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 pub mod calibration;
 pub mod logistic;
+pub mod streaming;
 pub mod thresholds;
 
 pub use calibration::Calibration;
 pub use logistic::{
     ClassWeight, LinearModel, LogisticParams, LogisticRegression, LogisticValidParams,
 };
+pub use streaming::{BlockDual, StreamingParams};
 pub use thresholds::Thresholds;

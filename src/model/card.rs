@@ -140,7 +140,17 @@ impl ModelCard {
         );
         let _ = writeln!(s, "- Vocabulary: min_df {}, at most {} word and {} character features; kept {} word and {} character features. Sublinear TF × smoothed IDF from the training corpus, each block L2-normalised.", self.vocabulary.min_df, self.vocabulary.max_word_features, self.vocabulary.max_char_features, self.word_features, self.char_features);
         let p = &self.learner;
-        let _ = writeln!(s, "- Learner: L2 logistic regression, dual coordinate descent, C = {}, class weight {:?}, tolerance {}, at most {} passes; Platt calibration on the held-out rows. NB blend: {:?} (a second logistic regression on features scaled by naive-Bayes log-count ratios, blended into the first with the per-label weight in the table).", p.c, p.class_weight, p.tolerance, p.max_iter, self.nb_blend);
+        let streaming = !self.labels.is_empty()
+            && self.labels.iter().all(|l| {
+                l.notes
+                    .iter()
+                    .any(|n| n.starts_with(crate::train::STREAMING_NOTE))
+            });
+        if streaming {
+            let _ = writeln!(s, "- Learner: L2 logistic regression, C = {}, class weight {:?}, dual coordinate descent run by block minimisation over rows re-vectorised chunk by chunk (the streaming learner, {} epochs) because the vectorised rows did not fit the memory limit, tolerance {}; Platt calibration on the held-out rows. NB blend: off (not available with the streaming learner).", p.c, p.class_weight, self.labels[0].solver_passes, p.tolerance);
+        } else {
+            let _ = writeln!(s, "- Learner: L2 logistic regression, dual coordinate descent, C = {}, class weight {:?}, tolerance {}, at most {} passes; Platt calibration on the held-out rows. NB blend: {:?} (a second logistic regression on features scaled by naive-Bayes log-count ratios, blended into the first with the per-label weight in the table).", p.c, p.class_weight, p.tolerance, p.max_iter, self.nb_blend);
+        }
         let _ = writeln!(s, "- Held-out part: {:.0} % of rows, chosen by a hash of the text; thresholds and calibration come from it, then each label is refitted on all its rows.", self.validation_fraction * 100.0);
         s
     }
