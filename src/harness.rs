@@ -14,6 +14,11 @@ use std::sync::OnceLock;
 /// The name inputs are given in messages.
 const NAME: &str = "fuzz-input";
 
+/// Lines in `bytes` (a last line without a line end counts).
+fn line_count(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
 /// Reads `bytes` as comments in `format` (detected when `None`) to the end.
 pub fn read_comments(bytes: &[u8], format: Option<InputFormat>) {
     let spec = InputSpec {
@@ -21,7 +26,7 @@ pub fn read_comments(bytes: &[u8], format: Option<InputFormat>) {
         format,
         ..InputSpec::default()
     };
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let lines = line_count(bytes);
     match open_reader(Box::new(Cursor::new(bytes.to_vec())), &spec) {
         Err(e) => assert!(e.to_string().contains(NAME), "unnamed error: {e}"),
         Ok(opened) => {
@@ -41,7 +46,7 @@ pub fn read_labelled(bytes: &[u8]) {
         path: NAME.into(),
         mapping: Vec::new(),
     };
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let lines = line_count(bytes);
     match parse_labelled(bytes, &spec, None, None) {
         Err(e) => assert!(e.to_string().contains(NAME), "unnamed error: {e}"),
         Ok(file) => {

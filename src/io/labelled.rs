@@ -151,7 +151,6 @@ pub fn parse_labelled(
         })?;
         candidates.push((label.clone(), idx));
     }
-    let mapped_columns: Vec<usize> = candidates.iter().map(|c| c.1).collect();
     let mapped_labels: Vec<String> = candidates.iter().map(|c| c.0.clone()).collect();
     match wanted {
         Some(labels) => {
@@ -173,7 +172,6 @@ pub fn parse_labelled(
         }
         None => {}
     }
-    let _ = mapped_columns;
 
     let quotes = bytes.iter().filter(|&&b| b == b'"').count() as u64;
     let line_of = |p: &csv::Position| {

@@ -411,9 +411,7 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use crate::io::TrainingSet;
     use crate::model::ScoreScratch;
-    use crate::train::{train, NoProgress, TrainOptions};
 
     #[test]
     fn fast_path_matches_the_plain_computation() {
@@ -427,28 +425,19 @@ mod tests {
             "s t u p i d and f*ck you",
             "the theory of the thesis",
         ];
-        let set = TrainingSet {
-            texts: texts.iter().map(|s| s.to_string()).collect(),
-            labels: vec!["toxic".into(), "spam".into()],
-            targets: vec![
-                [true, false, true, false, true, false, true, false]
-                    .iter()
-                    .map(|&b| Some(b))
-                    .collect(),
-                [false, true, false, false, false, true, false, true]
-                    .iter()
-                    .map(|&b| Some(b))
-                    .collect(),
+        let model = crate::model::test_models::trained(
+            &texts,
+            &[
+                (
+                    "toxic",
+                    &[true, false, true, false, true, false, true, false],
+                ),
+                (
+                    "spam",
+                    &[false, true, false, false, false, true, false, true],
+                ),
             ],
-            ..Default::default()
-        };
-        let mut options = TrainOptions::default();
-        options.vocabulary.min_df = 1;
-        options.analyzer.languages = vec![
-            crate::text::Language::English,
-            crate::text::Language::German,
-        ];
-        let model = train(&set, &options, &NoProgress).unwrap();
+        );
         let (mut a, mut b) = (ScoreScratch::default(), ScoreScratch::default());
         let probes = [
             "you idiot",

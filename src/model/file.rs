@@ -117,39 +117,20 @@ pub fn load(path: &Path) -> Result<Model> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::TrainingSet;
     use crate::model::ScoreScratch;
-    use crate::train::{train, NoProgress, TrainOptions};
 
     fn tiny_model() -> Model {
-        let texts = [
-            "you idiot",
-            "lovely day",
-            "stupid idiot",
-            "nice work",
-            "idiot!",
-            "great job",
-        ];
-        let set = TrainingSet {
-            texts: texts.iter().map(|s| s.to_string()).collect(),
-            labels: vec!["toxic".into()],
-            targets: vec![vec![
-                Some(true),
-                Some(false),
-                Some(true),
-                Some(false),
-                Some(true),
-                Some(false),
-            ]],
-            ..Default::default()
-        };
-        let mut options = TrainOptions::default();
-        options.vocabulary.min_df = 1;
-        options.analyzer.languages = vec![
-            crate::text::Language::English,
-            crate::text::Language::German,
-        ];
-        train(&set, &options, &NoProgress).unwrap()
+        crate::model::test_models::trained(
+            &[
+                "you idiot",
+                "lovely day",
+                "stupid idiot",
+                "nice work",
+                "idiot!",
+                "great job",
+            ],
+            &[("toxic", &[true, false, true, false, true, false])],
+        )
     }
 
     #[test]

@@ -4,6 +4,35 @@ pub mod card;
 mod fast;
 pub mod file;
 
+/// Tiny models trained in memory, for the model's unit tests.
+#[cfg(test)]
+pub(crate) mod test_models {
+    use super::Model;
+    use crate::io::TrainingSet;
+    use crate::train::{train, NoProgress, TrainOptions};
+
+    /// Trains on `texts` with one `(label, per-text value)` pair per label, every feature kept
+    /// (min_df 1), English and German stems.
+    pub fn trained(texts: &[&str], labels: &[(&str, &[bool])]) -> Model {
+        let set = TrainingSet {
+            texts: texts.iter().map(|s| s.to_string()).collect(),
+            labels: labels.iter().map(|(name, _)| name.to_string()).collect(),
+            targets: labels
+                .iter()
+                .map(|(_, values)| values.iter().map(|&b| Some(b)).collect())
+                .collect(),
+            ..Default::default()
+        };
+        let mut options = TrainOptions::default();
+        options.vocabulary.min_df = 1;
+        options.analyzer.languages = vec![
+            crate::text::Language::English,
+            crate::text::Language::German,
+        ];
+        train(&set, &options, &NoProgress).expect("a tiny model trains")
+    }
+}
+
 use crate::features::{FeatureOrigin, SparseVec, Vectorizer, VectorizerScratch};
 use crate::learn::{Calibration, LinearModel, Thresholds};
 use crate::moderate::explain::token_contributions;
