@@ -19,7 +19,7 @@ use crate::memory::format_size;
 use crate::model::card::LabelCard;
 use crate::model::{LabelModel, Model, ModelCard};
 use crate::text::{Analyzer, AnalyzerConfig};
-use linfa::traits::{Fit, Predict};
+use linfa::traits::Fit;
 use linfa::{DatasetBase, ParamGuard};
 use ndarray::Array1;
 use rayon::prelude::*;
@@ -49,17 +49,17 @@ pub struct TrainOptions {
 }
 
 /// Blending of a plain logistic regression with one on naive-Bayes-scaled features (NB-LR,
-/// Wang and Manning 2012). Both are linear in the same features, so the blend is one linear
-/// model and scoring costs the same.
+/// Wang and Manning 2012; see [`NbScaling`] for the two scalings). Both are linear in the same
+/// features, so the blend is one linear model and scoring costs the same.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NbBlend {
     /// Plain logistic regression only.
     Off,
-    /// Choose the blend weight per label by ROC AUC: by 5-fold cross-validation for labels with
-    /// fewer than 10,000 rows, else on the held-out rows.
+    /// Choose the NB scaling and the blend weight per label by ROC AUC: by 5-fold
+    /// cross-validation for labels with fewer than 10,000 rows, else on the held-out rows.
     Auto,
-    /// A fixed weight of the NB-scaled model in [0, 1].
+    /// A fixed weight in [0, 1] of the model on log-count-ratio-scaled features.
     Fixed(f32),
 }
 
@@ -137,8 +137,10 @@ impl MemoryPlan {
         let matrix = (n as f64 * row_bytes) as u64;
         let labels = set.labels.len() as u64;
         let nb = options.nb_blend != NbBlend::Off;
-        // Per label a hold-out fit and a final fit may run at once; with the NB blend each also
-        // holds a column-scaled copy of the matrix and a second solver.
+        // Per label the hold-out fits run first (with the NB blend: the plain model and two
+        // NB-scaled ones, each of these on a column-scaled copy of the rows it fits), then the
+        // final fits (the plain model and at most one NB-scaled one); two copies and four
+        // solvers a label bound both stages.
         let copies = if nb { 2 * labels } else { 0 };
         let fits = 2 * labels * if nb { 2 } else { 1 };
         let baseline = set
@@ -308,42 +310,119 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
     Ok(Model::new(vectorizer, heads, card))
 }
 
-/// Naive-Bayes log-count ratios `ln((p/‖p‖₁)/(q/‖q‖₁))` with `p = 1 + positive rows with the feature`,
-/// `q = 1 + negative rows with the feature` (binarised, as in Wang and Manning 2012).
-fn nb_ratios(x: &CsrMatrix, rows: &[u32], targets: &[Option<bool>]) -> Vec<f32> {
-    let mut p = vec![1f64; x.ncols()];
-    let mut q = vec![1f64; x.ncols()];
-    for &r in rows {
-        let side = if targets[r as usize] == Some(true) {
-            &mut p
-        } else {
-            &mut q
-        };
-        let (idx, val) = x.row(r as usize);
-        for (&j, &v) in idx.iter().zip(val) {
-            side[j as usize] += if v != 0.0 { 1.0 } else { 0.0 };
+/// How the NB-scaled member of the blend scales each feature. Both are naive-Bayes ratios of
+/// how strongly a feature goes with the positive class; they differ in how they smooth it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NbScaling {
+    /// Wang and Manning's (2012) log-count ratio `ln((p/‖p‖₁)/(q/‖q‖₁))` with `p = 1 + positive
+    /// rows with the feature`, `q = 1 + negative rows with the feature` (binarised). Rare
+    /// features get large ratios, so it sharpens the model strongly.
+    LogCount,
+    /// The log ratio of the feature's smoothed mean value in either class,
+    /// `ln(((1 + Σ₊ x)/(1 + n₊)) / ((1 + Σ₋ x)/(1 + n₋)))` (the NB-LR of the NB-SVM baselines
+    /// on TF-IDF features), rescaled to a root mean square of 1 over the features so that it
+    /// re-weights features against each other without changing the overall regularisation.
+    /// A milder scaling than [`NbScaling::LogCount`].
+    MeanValue,
+}
+
+impl NbScaling {
+    /// The candidates tried when the blend is chosen automatically, in order of preference on
+    /// ties.
+    pub const ALL: [NbScaling; 2] = [NbScaling::LogCount, NbScaling::MeanValue];
+
+    /// Words for the card.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NbScaling::LogCount => "log-count ratios",
+            NbScaling::MeanValue => "mean-value ratios",
         }
     }
-    let (sp, sq): (f64, f64) = (p.iter().sum(), q.iter().sum());
-    p.iter()
-        .zip(&q)
-        .map(|(a, b)| ((a / sp) / (b / sq)).ln() as f32)
-        .collect()
 }
 
-/// A plain logistic regression and, when NB blending is on, an NB-scaled one with the ratios
-/// folded into its weights; both are linear in the same features.
-struct FittedPair {
+/// The per-feature scaling of `scaling` learnt from `rows`.
+fn nb_ratios(
+    x: &CsrMatrix,
+    rows: &[u32],
+    targets: &[Option<bool>],
+    scaling: NbScaling,
+) -> Vec<f32> {
+    let mut p = vec![1f64; x.ncols()];
+    let mut q = vec![1f64; x.ncols()];
+    let (mut np, mut nq) = (0f64, 0f64);
+    for &r in rows {
+        let (side, n) = if targets[r as usize] == Some(true) {
+            (&mut p, &mut np)
+        } else {
+            (&mut q, &mut nq)
+        };
+        *n += 1.0;
+        let (idx, val) = x.row(r as usize);
+        for (&j, &v) in idx.iter().zip(val) {
+            side[j as usize] += match scaling {
+                NbScaling::LogCount => f64::from(u8::from(v != 0.0)),
+                NbScaling::MeanValue => f64::from(v),
+            };
+        }
+    }
+    match scaling {
+        NbScaling::LogCount => {
+            let (sp, sq): (f64, f64) = (p.iter().sum(), q.iter().sum());
+            p.iter()
+                .zip(&q)
+                .map(|(a, b)| ((a / sp) / (b / sq)).ln() as f32)
+                .collect()
+        }
+        NbScaling::MeanValue => {
+            let ratios: Vec<f64> = p
+                .iter()
+                .zip(&q)
+                .map(|(a, b)| ((a / (1.0 + np)) / (b / (1.0 + nq))).ln())
+                .collect();
+            let rms =
+                (ratios.iter().map(|r| r * r).sum::<f64>() / ratios.len().max(1) as f64).sqrt();
+            let scale = if rms > 0.0 { rms.recip() } else { 1.0 };
+            ratios.iter().map(|r| (r * scale) as f32).collect()
+        }
+    }
+}
+
+/// The rows `rows` of `x` with every column `j` multiplied by `scale[j]`, as a matrix of their
+/// own (row `i` is `rows[i]`).
+fn scaled_rows(x: &CsrMatrix, rows: &[u32], scale: &[f32]) -> CsrMatrix {
+    let nnz = rows.iter().map(|&r| x.row(r as usize).0.len()).sum();
+    let mut m = CsrMatrix::with_capacity(x.ncols(), rows.len(), nnz);
+    let mut row = SparseVec::default();
+    for &r in rows {
+        let (idx, val) = x.row(r as usize);
+        row.clear();
+        row.indices.extend_from_slice(idx);
+        row.values
+            .extend(idx.iter().zip(val).map(|(&j, &v)| v * scale[j as usize]));
+        m.push(&row);
+    }
+    m
+}
+
+/// A plain logistic regression and the NB-scaled ones asked for, with the ratios folded into
+/// their weights; all are linear in the same features.
+struct Fitted {
     plain: LinearModel,
-    nb: Option<LinearModel>,
+    nb: Vec<(NbScaling, LinearModel)>,
 }
 
-impl FittedPair {
+impl Fitted {
+    /// The NB-scaled model of `scaling`.
+    fn nb(&self, scaling: NbScaling) -> Option<&LinearModel> {
+        self.nb.iter().find(|(s, _)| *s == scaling).map(|(_, m)| m)
+    }
+
     /// The linear model `(1 − β) × plain + β × nb`.
-    fn blend(&self, beta: f32) -> LinearModel {
-        let Some(nb) = &self.nb else {
+    fn blend(&self, choice: BlendChoice) -> LinearModel {
+        let Some(nb) = self.nb(choice.scaling).filter(|_| choice.beta > 0.0) else {
             return self.plain.clone();
         };
+        let beta = choice.beta;
         let mix = |a: f32, b: f32| (1.0 - beta) * a + beta * b;
         LinearModel {
             weights: self
@@ -359,24 +438,19 @@ impl FittedPair {
     }
 }
 
-fn fit_pair(
+/// Fits the plain model and one NB-scaled model per scaling in `scalings` on `rows`, in
+/// parallel.
+fn fit_members(
     x: &CsrMatrix,
     rows: &[u32],
     targets: &[Option<bool>],
     options: &TrainOptions,
-) -> Result<FittedPair> {
+    scalings: &[NbScaling],
+) -> Result<Fitted> {
     let y: Array1<bool> = rows
         .iter()
         .map(|&r| targets[r as usize] == Some(true))
         .collect();
-    if options.nb_blend == NbBlend::Off {
-        let plain = options
-            .learner
-            .fit(&DatasetBase::new(RowSubset { matrix: x, rows }, y))?;
-        return Ok(FittedPair { plain, nb: None });
-    }
-    let ratios = nb_ratios(x, rows, targets);
-    let scaled = x.scale_columns(&ratios);
     let (plain, nb) = rayon::join(
         || {
             options
@@ -384,48 +458,111 @@ fn fit_pair(
                 .fit(&DatasetBase::new(RowSubset { matrix: x, rows }, y.clone()))
         },
         || {
-            options.learner.fit(&DatasetBase::new(
-                RowSubset {
-                    matrix: &scaled,
-                    rows,
-                },
-                y.clone(),
-            ))
+            scalings
+                .par_iter()
+                .map(|&scaling| -> Result<(NbScaling, LinearModel)> {
+                    let ratios = nb_ratios(x, rows, targets, scaling);
+                    let scaled = DatasetBase::new(scaled_rows(x, rows, &ratios), y.clone());
+                    let mut m = options.learner.fit(&scaled)?;
+                    drop(scaled);
+                    for (w, r) in m.weights.iter_mut().zip(&ratios) {
+                        *w *= r;
+                    }
+                    Ok((scaling, m))
+                })
+                .collect::<Result<Vec<_>>>()
         },
     );
-    let mut nb = nb?;
-    for (w, r) in nb.weights.iter_mut().zip(&ratios) {
-        *w *= r;
-    }
-    Ok(FittedPair {
+    Ok(Fitted {
         plain: plain?,
-        nb: Some(nb),
+        nb: nb?,
     })
 }
 
-/// Blend weights tried on the held-out rows when the blend is chosen automatically.
+/// Blend weights tried when the blend is chosen automatically.
 const BLEND_GRID: [f32; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
-/// Labels with fewer rows choose their blend weight by cross-validation, where one held-out
-/// part is too small to tell the candidates apart.
+/// Labels with fewer rows choose their blend by cross-validation, where one held-out part is
+/// too small to tell the candidates apart.
 const CV_BELOW_ROWS: usize = 10_000;
 const CV_FOLDS: u64 = 5;
 
-/// The blend weight with the best ROC AUC on the given margins (the smaller weight on ties).
-fn choose_blend(plain: &[f32], nb: &[f32], truth: &[bool], default_beta: f32) -> f32 {
-    let mut best = (default_beta, f64::MAX);
-    for beta in BLEND_GRID {
-        let margins: Vec<f32> = plain
-            .iter()
-            .zip(nb)
-            .map(|(&a, &b)| (1.0 - beta) * a + beta * b)
-            .collect();
-        let loss = roc_auc(&margins, truth).map_or(f64::MAX, |auc| 1.0 - auc);
-        if loss < best.1 - 1e-9 {
-            best = (beta, loss);
+/// Which NB-scaled model is blended into the plain one, and how much of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct BlendChoice {
+    scaling: NbScaling,
+    beta: f32,
+}
+
+/// Margins of the plain and the NB-scaled models on the same rows, with the truth.
+#[derive(Default)]
+struct MemberMargins {
+    plain: Vec<f32>,
+    nb: Vec<(NbScaling, Vec<f32>)>,
+    truth: Vec<bool>,
+}
+
+impl MemberMargins {
+    fn of(fitted: &Fitted, x: &CsrMatrix, rows: &[u32], targets: &[Option<bool>]) -> Self {
+        let margins = |m: &LinearModel| -> Vec<f32> {
+            rows.iter()
+                .map(|&r| {
+                    let (idx, val) = x.row(r as usize);
+                    m.margin(idx, val)
+                })
+                .collect()
+        };
+        MemberMargins {
+            plain: margins(&fitted.plain),
+            nb: fitted.nb.iter().map(|(s, m)| (*s, margins(m))).collect(),
+            truth: rows
+                .iter()
+                .map(|&r| targets[r as usize] == Some(true))
+                .collect(),
         }
     }
-    best.0
+
+    fn append(&mut self, other: MemberMargins) {
+        self.plain.extend(other.plain);
+        self.truth.extend(other.truth);
+        for (s, m) in other.nb {
+            match self.nb.iter_mut().find(|(t, _)| *t == s) {
+                Some((_, mine)) => mine.extend(m),
+                None => self.nb.push((s, m)),
+            }
+        }
+    }
+
+    /// The margins of a blend.
+    fn blended(&self, choice: BlendChoice) -> Vec<f32> {
+        match self.nb.iter().find(|(s, _)| *s == choice.scaling) {
+            Some((_, nb)) if choice.beta > 0.0 => self
+                .plain
+                .iter()
+                .zip(nb)
+                .map(|(&a, &b)| (1.0 - choice.beta) * a + choice.beta * b)
+                .collect(),
+            _ => self.plain.clone(),
+        }
+    }
+
+    /// The scaling and blend weight with the best ROC AUC, with that AUC; on ties the earlier
+    /// scaling and the smaller weight (β = 0, the plain model alone, first).
+    fn choose(&self, fallback: BlendChoice) -> (BlendChoice, Option<f64>) {
+        let mut best = (fallback, None::<f64>);
+        for &(scaling, _) in &self.nb {
+            for beta in BLEND_GRID {
+                let choice = BlendChoice { scaling, beta };
+                let Some(auc) = roc_auc(&self.blended(choice), &self.truth) else {
+                    continue;
+                };
+                if best.1.is_none_or(|b| auc > b + 1e-9) {
+                    best = (choice, Some(auc));
+                }
+            }
+        }
+        best
+    }
 }
 
 /// Out-of-fold margins of the plain and NB-scaled models over `rows` (5 folds by row hash).
@@ -434,11 +571,12 @@ fn out_of_fold_margins(
     rows: &[u32],
     targets: &[Option<bool>],
     options: &TrainOptions,
-) -> Result<(Vec<f32>, Vec<f32>, Vec<bool>)> {
+    scalings: &[NbScaling],
+) -> Result<MemberMargins> {
     let fold_of = |r: u32| {
         xxhash_rust::xxh3::xxh3_64_with_seed(&r.to_le_bytes(), options.learner.seed) % CV_FOLDS
     };
-    let folds: Vec<(Vec<f32>, Vec<f32>, Vec<bool>)> = (0..CV_FOLDS)
+    let folds: Vec<MemberMargins> = (0..CV_FOLDS)
         .into_par_iter()
         .map(|k| -> Result<_> {
             let (train, test): (Vec<u32>, Vec<u32>) = rows.iter().partition(|&&r| fold_of(r) != k);
@@ -447,25 +585,15 @@ fn out_of_fold_margins(
                 .filter(|&&r| targets[r as usize] == Some(true))
                 .count();
             if test.is_empty() || pos == 0 || pos == train.len() {
-                return Ok((Vec::new(), Vec::new(), Vec::new()));
+                return Ok(MemberMargins::default());
             }
-            let pair = fit_pair(x, &train, targets, options)?;
-            let nb = pair.nb.as_ref().unwrap_or(&pair.plain);
-            let mut out = (Vec::new(), Vec::new(), Vec::new());
-            for &r in &test {
-                let (idx, val) = x.row(r as usize);
-                out.0.push(pair.plain.margin(idx, val));
-                out.1.push(nb.margin(idx, val));
-                out.2.push(targets[r as usize] == Some(true));
-            }
-            Ok(out)
+            let fitted = fit_members(x, &train, targets, options, scalings)?;
+            Ok(MemberMargins::of(&fitted, x, &test, targets))
         })
         .collect::<Result<_>>()?;
-    let mut all = (Vec::new(), Vec::new(), Vec::new());
-    for (a, b, c) in folds {
-        all.0.extend(a);
-        all.1.extend(b);
-        all.2.extend(c);
+    let mut all = MemberMargins::default();
+    for f in folds {
+        all.append(f);
     }
     Ok(all)
 }
@@ -505,7 +633,7 @@ fn calibrate_and_threshold(
 
 /// What the held-out rows decided for one label.
 struct HeldOutChoice {
-    beta: f32,
+    blend: BlendChoice,
     calibration: Calibration,
     thresholds: Thresholds,
     metrics: Option<LabelMetrics>,
@@ -544,10 +672,20 @@ fn train_label(
         .filter(|&&r| targets[r as usize] == Some(true))
         .count();
     let usable = held_pos >= 2 && held_pos < truth.len() && fit_pos > 0 && fit_pos < fit_part.len();
-    let default_beta = match options.nb_blend {
+    let fixed = match options.nb_blend {
         NbBlend::Off => 0.0,
         NbBlend::Auto => 0.5,
         NbBlend::Fixed(b) => b,
+    };
+    let default_choice = BlendChoice {
+        scaling: NbScaling::LogCount,
+        beta: fixed,
+    };
+    // The NB-scaled models the held-out and cross-validation fits need.
+    let candidates: &[NbScaling] = match options.nb_blend {
+        NbBlend::Off => &[],
+        NbBlend::Auto => &NbScaling::ALL,
+        NbBlend::Fixed(_) => &[NbScaling::LogCount],
     };
 
     let holdout = || -> Result<HeldOutChoice> {
@@ -558,57 +696,57 @@ fn train_label(
                 truth.len()
             ));
             return Ok(HeldOutChoice {
-                beta: default_beta,
+                blend: default_choice,
                 calibration: Calibration::default(),
                 thresholds: Thresholds::default(),
                 metrics: None,
                 notes,
             });
         }
-        let pair = fit_pair(x, &fit_part, targets, options)?;
-        let held_rows = RowSubset {
-            matrix: x,
-            rows: &held_part,
-        };
-        let margins_of = |m: &LinearModel| -> Vec<f32> {
-            let a: Array1<f32> = m.predict(&DatasetBase::new(held_rows, ()));
-            a.to_vec()
-        };
-        let plain = margins_of(&pair.plain);
-        let nb = pair.nb.as_ref().map(margins_of);
-        let blended = |beta: f32| -> Vec<f32> {
-            match &nb {
-                Some(nb) => plain
-                    .iter()
-                    .zip(nb)
-                    .map(|(&a, &b)| (1.0 - beta) * a + beta * b)
-                    .collect(),
-                None => plain.clone(),
+        let fitted = fit_members(x, &fit_part, targets, options, candidates)?;
+        let held_margins = MemberMargins::of(&fitted, x, &held_part, targets);
+        let mut choose = |margins: &MemberMargins, by: &str| -> BlendChoice {
+            let (choice, auc) = margins.choose(default_choice);
+            if let Some(auc) = auc {
+                let plain = roc_auc(&margins.plain, &margins.truth).unwrap_or(f64::NAN);
+                notes.push(if choice.beta > 0.0 {
+                    format!(
+                        "NB blend: {:.2} of the model on features scaled by {}, chosen by ROC AUC on {by} ({auc:.4}; plain logistic regression {plain:.4})",
+                        choice.beta,
+                        choice.scaling.describe(),
+                    )
+                } else {
+                    format!("NB blend: none, chosen by ROC AUC on {by} (plain logistic regression {plain:.4})")
+                });
             }
+            choice
         };
-        let beta = match (options.nb_blend, &nb) {
-            (NbBlend::Auto, Some(nb)) if known.len() < CV_BELOW_ROWS => {
-                let (plain_oof, nb_oof, oof_truth) =
-                    out_of_fold_margins(x, &known, targets, options)?;
-                choose_blend(&plain_oof, &nb_oof, &oof_truth, default_beta)
+        let blend = match options.nb_blend {
+            NbBlend::Auto if known.len() < CV_BELOW_ROWS => {
+                let oof = out_of_fold_margins(x, &known, targets, options, candidates)?;
+                choose(&oof, &format!("{CV_FOLDS}-fold cross-validation"))
             }
-            (NbBlend::Auto, Some(nb)) => choose_blend(&plain, nb, &truth, default_beta),
-            _ => default_beta,
+            NbBlend::Auto => choose(&held_margins, "the held-out rows"),
+            _ => default_choice,
         };
-        let margins = blended(beta);
+        let margins = held_margins.blended(blend);
         let (calibration, thresholds, metrics) =
             calibrate_and_threshold(name, &margins, &truth, options, &mut notes);
         Ok(HeldOutChoice {
-            beta,
+            blend,
             calibration,
             thresholds,
             metrics,
             notes,
         })
     };
-    let (held_out, final_pair) = rayon::join(holdout, || fit_pair(x, &known, targets, options));
-    let choice = held_out?;
-    let final_fit = final_pair?.blend(choice.beta);
+    let choice = holdout()?;
+    let final_scalings: &[NbScaling] = if choice.blend.beta > 0.0 && !candidates.is_empty() {
+        std::slice::from_ref(&choice.blend.scaling)
+    } else {
+        &[]
+    };
+    let final_fit = fit_members(x, &known, targets, options, final_scalings)?.blend(choice.blend);
     let card = LabelCard {
         name: name.to_string(),
         rows: known.len() as u64,
@@ -617,7 +755,11 @@ fn train_label(
         block_threshold: choice.thresholds.block,
         validation: choice.metrics,
         solver_passes: final_fit.iterations,
-        nb_blend: choice.beta,
+        nb_blend: if final_scalings.is_empty() {
+            0.0
+        } else {
+            choice.blend.beta
+        },
         notes: choice.notes,
     };
     let head = LabelModel {
@@ -921,6 +1063,124 @@ mod tests {
             let bad = m.score("you are a stupid idiot, shut up", &mut scratch, 0);
             let good = m.score("thanks, this was a helpful article", &mut scratch, 0);
             assert!(bad.probabilities[0] > good.probabilities[0]);
+        }
+    }
+
+    #[test]
+    fn nb_ratios_favour_features_of_the_positive_class() {
+        // Columns: 0 only in positives, 1 only in negatives, 2 in both, 3 nowhere.
+        let x = CsrMatrix::from_dense(&[
+            vec![0.5, 0.0, 0.5, 0.0],
+            vec![0.8, 0.0, 0.2, 0.0],
+            vec![0.0, 0.6, 0.4, 0.0],
+            vec![0.0, 0.9, 0.1, 0.0],
+            vec![0.0, 0.3, 0.7, 0.0],
+        ]);
+        let targets = [
+            Some(true),
+            Some(true),
+            Some(false),
+            Some(false),
+            Some(false),
+        ];
+        let rows = [0, 1, 2, 3, 4];
+        for scaling in NbScaling::ALL {
+            let r = nb_ratios(&x, &rows, &targets, scaling);
+            assert!(r[0] > r[2] && r[2] > r[1], "{scaling:?}: {r:?}");
+        }
+        // Log-count: ln((p/‖p‖₁)/(q/‖q‖₁)) on binarised counts, p = 1 + [2, 0, 2, 0], q = 1 + [0, 3, 3, 0].
+        let r = nb_ratios(&x, &rows, &targets, NbScaling::LogCount);
+        let expect = ((3.0f64 / 8.0) / (1.0 / 10.0)).ln() as f32;
+        assert!((r[0] - expect).abs() < 1e-6, "{} vs {expect}", r[0]);
+        // Mean value: ln(((1 + Σ₊x)/(1 + n₊)) / ((1 + Σ₋x)/(1 + n₋))), scaled to RMS 1.
+        let r = nb_ratios(&x, &rows, &targets, NbScaling::MeanValue);
+        let raw = [
+            ((2.3f64 / 3.0) / (1.0 / 4.0)).ln(),
+            ((1.0f64 / 3.0) / (2.8 / 4.0)).ln(),
+            ((1.7f64 / 3.0) / (2.2 / 4.0)).ln(),
+            ((1.0f64 / 3.0) / (1.0 / 4.0)).ln(),
+        ];
+        let rms = (raw.iter().map(|v| v * v).sum::<f64>() / 4.0).sqrt();
+        for (got, want) in r.iter().zip(raw) {
+            assert!((f64::from(*got) - want / rms).abs() < 1e-5, "{r:?}");
+        }
+        let mean_square = r.iter().map(|v| v * v).sum::<f32>() / 4.0;
+        assert!((mean_square - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn scaled_rows_are_the_chosen_rows_column_scaled() {
+        let x = CsrMatrix::from_dense(&[
+            vec![1.0, 0.0, 2.0],
+            vec![0.0, 3.0, 0.0],
+            vec![4.0, 5.0, 6.0],
+        ]);
+        let scale = [2.0, -1.0, 0.5];
+        let all = x.scale_columns(&scale);
+        let picked = scaled_rows(&x, &[2, 0], &scale);
+        assert_eq!(picked.nrows(), 2);
+        assert_eq!(picked.row(0), all.row(2));
+        assert_eq!(picked.row(1), all.row(0));
+    }
+
+    #[test]
+    fn the_blend_choice_takes_the_best_member_and_prefers_less_on_ties() {
+        let truth = vec![false, false, true, true];
+        let fallback = BlendChoice {
+            scaling: NbScaling::LogCount,
+            beta: 0.5,
+        };
+        // The plain model ranks one pair wrongly, the mean-value model none; blends of a quarter
+        // of it or more rank every pair right, so the smallest such weight wins.
+        let margins = MemberMargins {
+            plain: vec![-1.0, 0.5, 0.2, 1.0],
+            nb: vec![
+                (NbScaling::LogCount, vec![-1.0, 0.5, 0.2, 1.0]),
+                (NbScaling::MeanValue, vec![-1.0, -0.5, 0.5, 1.0]),
+            ],
+            truth: truth.clone(),
+        };
+        let (choice, auc) = margins.choose(fallback);
+        assert_eq!(choice.scaling, NbScaling::MeanValue);
+        assert_eq!(choice.beta, 0.25);
+        assert_eq!(auc, Some(1.0));
+        // All equal: the plain model alone (the first candidate, β = 0).
+        let tied = MemberMargins {
+            plain: vec![-1.0, -0.5, 0.5, 1.0],
+            nb: vec![
+                (NbScaling::LogCount, vec![-1.0, -0.5, 0.5, 1.0]),
+                (NbScaling::MeanValue, vec![-1.0, -0.5, 0.5, 1.0]),
+            ],
+            truth,
+        };
+        let (choice, _) = tied.choose(fallback);
+        assert_eq!(choice.beta, 0.0);
+        assert_eq!(tied.blended(choice), tied.plain);
+        // Nothing to choose from: the fallback.
+        assert_eq!(MemberMargins::default().choose(fallback), (fallback, None));
+    }
+
+    #[test]
+    fn an_automatic_blend_is_explained_on_the_card_and_a_fixed_one_is_kept() {
+        let set = comments();
+        let auto = train(&set, &TrainOptions::default(), &NoProgress).expect("auto blend");
+        for l in &auto.card().labels {
+            let note = l
+                .notes
+                .iter()
+                .find(|n| n.starts_with("NB blend:"))
+                .unwrap_or_else(|| panic!("{}: {:?}", l.name, l.notes));
+            assert!(note.contains("cross-validation"), "{note}");
+            assert!(BLEND_GRID.contains(&l.nb_blend));
+        }
+        let fixed = TrainOptions {
+            nb_blend: NbBlend::Fixed(0.25),
+            ..TrainOptions::default()
+        };
+        let fixed = train(&set, &fixed, &NoProgress).expect("fixed blend");
+        for l in &fixed.card().labels {
+            assert_eq!(l.nb_blend, 0.25);
+            assert!(!l.notes.iter().any(|n| n.starts_with("NB blend:")));
         }
     }
 }

@@ -76,8 +76,9 @@ pub struct TrainArgs {
     /// Stopping tolerance of the solver (largest dual gradient).
     #[arg(long, default_value_t = 0.01)]
     tolerance: f64,
-    /// Blend in a logistic regression on naive-Bayes-scaled features: auto (weight chosen per
-    /// label on the held-out rows), off, or a fixed weight in [0, 1].
+    /// Blend in a logistic regression on naive-Bayes-scaled features: auto (scaling, log-count or
+    /// mean-value ratios, and weight chosen per label by cross-validation or on the held-out
+    /// rows), off, or a fixed weight in [0, 1] of the log-count-ratio model.
     #[arg(long, default_value = "auto", value_parser = parse_nb_blend)]
     nb_blend: NbBlend,
     /// Class weighting: balanced or none.
