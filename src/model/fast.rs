@@ -1,62 +1,280 @@
 //! The scoring fast path: the same numbers as vectorising a comment and taking dot products,
-//! computed with a per-distinct-word cache of the character n-gram part.
+//! computed with a per-distinct-word cache.
 //!
-//! Each distinct word (cache entry) keeps its resolved word features, its character n-grams
-//! merged within the word (feature id, count, weight `(1 + ln count) · idf`), and the word's
-//! partial dot product with every label's weights and partial squared norm over those
-//! n-grams. A comment's character block is then the sum of its words' partials, corrected
-//! exactly for the n-grams that two distinct words share or that a repeated word contributes
-//! more than once: those are taken out of the partials and counted again from their true
-//! counts. The result equals the plain computation up to float rounding.
+//! Each distinct token (cache entry) keeps, in one contiguous run of an arena: its resolved
+//! word features with their idf and weights, its character n-grams merged within the word
+//! (feature id, count, weight `(1 + ln count) · idf`), and the word's partial dot product with
+//! every label's weights and partial squared norm over those n-grams. A comment's character
+//! block is then the sum of its words' partials, corrected exactly for the n-grams that two
+//! distinct words share or that a repeated word contributes more than once: those are taken out
+//! of the partials and counted again from their true counts. The result equals the plain
+//! computation up to float rounding.
+//!
+//! The work is memory-bound (the weight and feature tables are megabytes, read at random), so
+//! the layout aims at few cache misses: one per distinct word (its entry), one per word pair
+//! (the model's feature row of idf and weights), with the index slots and rows prefetched a
+//! loop ahead, and per-comment counting in small tables that stay in the first-level cache.
 
 use super::Model;
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key};
-use crate::text::{AnalyzedDoc, Block, TokenKeys, TokenKind};
-use rustc_hash::FxHashMap;
+use crate::text::{AnalyzedDoc, TokenKeys, TokenKind};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Distinct tokens per cache: past it the cache is emptied, which bounds memory on huge inputs.
 const CACHE_LIMIT: usize = 200_000;
+/// Arena size (32-bit words) past which the cache is emptied, for the same reason.
+const ARENA_LIMIT: usize = 32 << 20;
 const EMPTY: u32 = u32::MAX;
 
-/// A distinct token's cached features.
-#[derive(Debug, Clone)]
-struct Entry {
-    term_key: u64,
-    /// Number of the last comment the token was seen in, and its index among that comment's
-    /// distinct tokens.
-    stamp: u32,
-    local: u32,
-    /// Range of its resolved word features (term and extras) in `FastScratch::word_ids`.
-    words: (u32, u32),
-    /// Range of its merged character n-grams in `FastScratch::grams`.
-    grams: (u32, u32),
-    /// Squared norm of its n-gram weights.
-    sq: f32,
-}
+// Layout of a cache entry in `FastScratch::arena`, in 32-bit words: a header, the partial dot
+// products (one per label), the word features (`WORD_FIXED + labels` words each: feature id,
+// idf, one weight per label), then the merged character n-grams (`GRAM_WORDS` words each:
+// feature id, occurrences in the word, tf-idf weight). Floats are stored as their bits.
+const H_STAMP: usize = 0;
+const H_LOCAL: usize = 1;
+const H_KEY: usize = 2;
+const H_WORDS: usize = 4;
+const H_GRAMS: usize = 5;
+const H_SQ: usize = 6;
+const HEADER: usize = 7;
+const WORD_FIXED: usize = 2;
+const GRAM_WORDS: usize = 3;
 
-/// One character n-gram of a word: feature id, occurrences in the word, tf-idf weight.
+/// Marks a word-block source that is a row of the model's feature rows, not an arena offset.
+const FROM_ROWS: u32 = 1 << 31;
+
+/// A slot of the per-comment word table: feature id, count, and where the feature's idf and
+/// weights are (an arena offset, or a feature row when `FROM_ROWS` is set).
 #[derive(Debug, Clone, Copy)]
-struct Gram {
+struct WordSlot {
     id: u32,
     count: u32,
-    weight: f32,
+    source: u32,
 }
 
-/// A slot of the per-comment n-gram table.
+/// A slot of the per-comment character n-gram table: feature id and count, with `SHARED` set
+/// when another distinct word (or a repeat of the same word) also contributes the n-gram.
 #[derive(Debug, Clone, Copy)]
-struct Slot {
+struct GramSlot {
     id: u32,
     count: u32,
-    /// The n-gram's cached weight does not hold: another distinct word (or a repeat of the
-    /// same word) contributes to its count.
-    shared: bool,
 }
 
-const FREE: Slot = Slot {
-    id: EMPTY,
-    count: 0,
-    shared: false,
-};
+const SHARED: u32 = 1 << 31;
+
+/// A slot type of [`CommentTable`].
+trait TableSlot: Copy {
+    const FREE: Self;
+    fn id(&self) -> u32;
+}
+
+impl TableSlot for WordSlot {
+    const FREE: Self = WordSlot {
+        id: EMPTY,
+        count: 0,
+        source: 0,
+    };
+    fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+impl TableSlot for GramSlot {
+    const FREE: Self = GramSlot {
+        id: EMPTY,
+        count: 0,
+    };
+    fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+/// A small open-addressing table keyed by feature id and emptied after each comment; sized to
+/// the comment, so it stays in the first-level cache.
+#[derive(Debug)]
+struct CommentTable<S> {
+    slots: Vec<S>,
+    used: Vec<u32>,
+    mask: usize,
+    shift: u32,
+}
+
+impl<S> Default for CommentTable<S> {
+    fn default() -> Self {
+        CommentTable {
+            slots: Vec::new(),
+            used: Vec::new(),
+            mask: 0,
+            shift: 0,
+        }
+    }
+}
+
+impl<S: TableSlot> CommentTable<S> {
+    /// Prepares the (empty) table for up to `n` distinct ids. Only the first `capacity` slots
+    /// are used, so one huge comment does not leave every later one probing a huge table.
+    fn prepare(&mut self, n: usize) {
+        let capacity = (n * 2).next_power_of_two().max(64);
+        if self.slots.len() < capacity {
+            self.slots.clear();
+            self.slots.resize(capacity, S::FREE);
+        }
+        self.mask = capacity - 1;
+        self.shift = 64 - capacity.trailing_zeros();
+        self.used.clear();
+    }
+
+    /// The slot of `id`, set to `new` when absent; `true` when it was absent.
+    #[inline]
+    fn slot(&mut self, id: u32, new: S) -> (usize, bool) {
+        let mut at = ((id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        loop {
+            let t = &mut self.slots[at];
+            if t.id() == id {
+                return (at, false);
+            }
+            if t.id() == EMPTY {
+                *t = new;
+                self.used.push(at as u32);
+                return (at, true);
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
+
+    /// Empties slot `at` and returns what it held.
+    #[inline]
+    fn take(&mut self, at: u32) -> S {
+        std::mem::replace(&mut self.slots[at as usize], S::FREE)
+    }
+}
+
+/// Maps a token's hash to its entry's offset in the arena (open addressing, 64-bit keys).
+#[derive(Debug, Default)]
+struct EntryIndex {
+    slots: Vec<(u64, u32)>,
+    len: usize,
+}
+
+impl EntryIndex {
+    fn clear(&mut self) {
+        self.slots.clear();
+        self.len = 0;
+    }
+
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        (hash as usize) & self.slots.len().wrapping_sub(1)
+    }
+
+    #[inline]
+    fn prefetch(&self, hash: u64) {
+        if !self.slots.is_empty() {
+            prefetch(self.slots.as_ptr().wrapping_add(self.home(hash)));
+        }
+    }
+
+    #[inline]
+    fn get(&self, hash: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(hash);
+        loop {
+            let (k, v) = self.slots[at];
+            if v == EMPTY {
+                return None;
+            }
+            if k == hash {
+                return Some(v);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn insert(&mut self, hash: u64, value: u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let old = std::mem::take(&mut self.slots);
+            self.slots = vec![(0, EMPTY); (old.len() * 2).max(1024)];
+            for (k, v) in old {
+                if v != EMPTY {
+                    self.place(k, v);
+                }
+            }
+        }
+        self.place(hash, value);
+        self.len += 1;
+    }
+
+    fn place(&mut self, hash: u64, value: u32) {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(hash);
+        while self.slots[at].1 != EMPTY {
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = (hash, value);
+    }
+}
+
+/// Asks the CPU to start loading the cache line at `p`: a hint, never dereferenced.
+#[inline]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint and does not fault, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// The cache key of a token: its kind and its text in the normalised comment. Distinct tokens
+/// colliding in 64 bits is as unlikely as it is for the vocabulary's hashed feature keys.
+#[inline]
+fn token_hash(kind: TokenKind, text: &str) -> u64 {
+    xxh3_64_with_seed(text.as_bytes(), kind as u64 + 1)
+}
+
+/// `1 + ln count` for small counts: the same values as the formula, without a logarithm per
+/// feature.
+#[derive(Debug)]
+struct SublinearTf([f32; 64]);
+
+impl Default for SublinearTf {
+    fn default() -> Self {
+        SublinearTf(std::array::from_fn(|c| 1.0 + (c as f32).ln()))
+    }
+}
+
+impl SublinearTf {
+    /// The tf-idf weight of a feature seen `count` times (`count` ≥ 1).
+    #[inline]
+    fn weight(&self, count: u32, idf: f32) -> f32 {
+        let tf = match self.0.get(count as usize) {
+            Some(&tf) => tf,
+            None => 1.0 + (count.min(u16::MAX as u32) as f32).ln(),
+        };
+        tf * idf
+    }
+}
+
+/// `dot += w · x` for `x` stored as f32 bits.
+#[inline]
+fn add_scaled_bits(dot: &mut [f32], w: f32, bits: &[u32]) {
+    for (d, &x) in dot.iter_mut().zip(bits) {
+        *d += w * f32::from_bits(x);
+    }
+}
+
+/// `dot += w · x`.
+#[inline]
+fn add_scaled(dot: &mut [f32], w: f32, x: &[f32]) {
+    for (d, &x) in dot.iter_mut().zip(x) {
+        *d += w * x;
+    }
+}
 
 /// Reusable state of the fast path on one thread.
 #[derive(Debug, Default)]
@@ -64,48 +282,75 @@ pub(crate) struct FastScratch {
     doc: AnalyzedDoc,
     term_buf: String,
     keys: TokenKeys,
-    lookup: FxHashMap<Box<str>, u32>,
-    entries: Vec<Entry>,
-    word_ids: Vec<u32>,
-    grams: Vec<Gram>,
-    /// Partial dot products, `labels` per entry.
-    partial: Vec<f32>,
-    /// Entry of each token of the current comment.
-    token_entries: Vec<u32>,
-    /// Distinct tokens of the current comment: entry and multiplicity.
+    index: EntryIndex,
+    arena: Vec<u32>,
+    entries: usize,
+    /// Hash of each token of the current comment, then its entry's arena offset.
+    hashes: Vec<u64>,
+    offsets: Vec<u32>,
+    /// Distinct tokens of the current comment: arena offset and multiplicity.
     distinct: Vec<(u32, u32)>,
-    /// Word-block occurrence counts per feature (saturating; zero between comments).
-    counts: Vec<u16>,
-    touched: Vec<u32>,
-    bigrams: Vec<(u64, u32)>,
-    table: Vec<Slot>,
-    used: Vec<u32>,
+    bigrams: Vec<u64>,
+    words: CommentTable<WordSlot>,
+    grams: CommentTable<GramSlot>,
     /// Table slot of each n-gram of each distinct token, in order.
     gram_slots: Vec<u32>,
     comment: u32,
     resolved: Vec<u32>,
+    tf: SublinearTf,
     word_dot: Vec<f32>,
     char_dot: Vec<f32>,
     labels: usize,
 }
 
-#[inline]
-fn tf_weight(count: u32, idf: f32) -> f32 {
-    (1.0 + (count.min(u16::MAX as u32) as f32).ln()) * idf
-}
-
 impl FastScratch {
     fn reset_cache(&mut self, labels: usize) {
-        self.lookup.clear();
-        self.entries.clear();
-        self.word_ids.clear();
-        self.grams.clear();
-        self.partial.clear();
+        self.index.clear();
+        self.arena.clear();
+        self.entries = 0;
         self.labels = labels;
     }
 }
 
+/// Where a cache entry's parts start in the arena.
+#[derive(Clone, Copy)]
+struct EntryView {
+    words: usize,
+    n_words: usize,
+    grams: usize,
+    n_grams: usize,
+}
+
+impl EntryView {
+    #[inline]
+    fn at(arena: &[u32], off: u32, labels: usize) -> Self {
+        let o = off as usize;
+        let n_words = arena[o + H_WORDS] as usize;
+        let words = o + HEADER + labels;
+        EntryView {
+            words,
+            n_words,
+            grams: words + n_words * (WORD_FIXED + labels),
+            n_grams: arena[o + H_GRAMS] as usize,
+        }
+    }
+}
+
 impl Model {
+    /// Feature-major rows of `[idf, weight per label]`, so that a word-block feature costs one
+    /// cache line; built on first use.
+    fn feature_rows(&self) -> &[f32] {
+        self.rows.get_or_init(|| {
+            let vocab = self.vectorizer.vocabulary();
+            let mut rows = Vec::with_capacity(vocab.len() * (self.labels.len() + 1));
+            for id in 0..vocab.len() as u32 {
+                rows.push(vocab.idf(id));
+                rows.extend_from_slice(self.weight_row(id));
+            }
+            rows
+        })
+    }
+
     #[inline]
     fn weight_row(&self, id: u32) -> &[f32] {
         let nl = self.labels.len();
@@ -113,30 +358,48 @@ impl Model {
         &self.weights[base..base + nl]
     }
 
-    /// Adds a new cache entry for the token whose cache term is in `s.term_buf`.
-    fn add_entry(&self, s: &mut FastScratch, kind: TokenKind) -> u32 {
+    /// Adds a cache entry for the token whose cache term is in `s.term_buf`; returns its offset.
+    fn add_entry(&self, s: &mut FastScratch, rows: &[f32], kind: TokenKind, hash: u64) -> u32 {
         let analyzer = self.vectorizer.analyzer();
         let vocab = self.vectorizer.vocabulary();
         let nl = self.labels.len();
+        let row = |id: u32| &rows[id as usize * (nl + 1)..(id as usize + 1) * (nl + 1)];
         analyzer.token_keys(kind, &s.term_buf, &mut s.keys);
         for &k in &s.keys.chars {
             vocab.prefetch(k);
         }
-        let words_start = s.word_ids.len() as u32;
-        if let Some(id) = vocab.index(s.keys.term) {
-            s.word_ids.push(id);
+        let off = s.arena.len();
+        let key = s.keys.term;
+        s.arena
+            .extend_from_slice(&[EMPTY, 0, key as u32, (key >> 32) as u32, 0, 0, 0]);
+        s.arena.resize(off + HEADER + nl, 0f32.to_bits());
+        let mut n_words = 0u32;
+        let ids = std::iter::once(key)
+            .chain(s.keys.extras.iter().copied())
+            .filter_map(|k| vocab.index(k));
+        for id in ids {
+            s.arena.push(id);
+            s.arena.extend(row(id).iter().map(|x| x.to_bits()));
+            n_words += 1;
         }
-        for &k in &s.keys.extras {
+        s.resolved.clear();
+        for &k in &s.keys.chars {
             if let Some(id) = vocab.index(k) {
-                s.word_ids.push(id);
+                prefetch(rows.as_ptr().wrapping_add(id as usize * (nl + 1)));
+                s.resolved.push(id);
             }
         }
-        let words_end = s.word_ids.len() as u32;
-        s.resolved.clear();
-        s.resolved
-            .extend(s.keys.chars.iter().filter_map(|&k| vocab.index(k)));
         s.resolved.sort_unstable();
-        let grams_start = s.grams.len() as u32;
+        let mut partial = [0f32; 8];
+        let mut partial_vec = Vec::new();
+        let partial: &mut [f32] = if nl <= partial.len() {
+            &mut partial[..nl]
+        } else {
+            partial_vec.resize(nl, 0.0);
+            &mut partial_vec
+        };
+        let mut sq = 0f32;
+        let mut n_grams = 0u32;
         let mut i = 0;
         while i < s.resolved.len() {
             let id = s.resolved[i];
@@ -145,50 +408,40 @@ impl Model {
                 j += 1;
             }
             let count = (j - i) as u32;
-            s.grams.push(Gram {
-                id,
-                count,
-                weight: tf_weight(count, vocab.idf(id)),
-            });
+            let r = row(id);
+            let weight = s.tf.weight(count, r[0]);
+            s.arena.extend_from_slice(&[id, count, weight.to_bits()]);
+            sq += weight * weight;
+            add_scaled(partial, weight, &r[1..]);
+            n_grams += 1;
             i = j;
         }
-        let grams_end = s.grams.len() as u32;
-        let base = s.partial.len();
-        s.partial.resize(base + nl, 0.0);
-        let mut sq = 0f32;
-        for g in &s.grams[grams_start as usize..grams_end as usize] {
-            sq += g.weight * g.weight;
-            for (p, w) in s.partial[base..].iter_mut().zip(self.weight_row(g.id)) {
-                *p += g.weight * w;
-            }
+        for (slot, p) in s.arena[off + HEADER..off + HEADER + nl]
+            .iter_mut()
+            .zip(partial.iter())
+        {
+            *slot = p.to_bits();
         }
-        let index = s.entries.len() as u32;
-        s.entries.push(Entry {
-            term_key: s.keys.term,
-            stamp: u32::MAX,
-            local: 0,
-            words: (words_start, words_end),
-            grams: (grams_start, grams_end),
-            sq,
-        });
-        s.lookup.insert(s.term_buf.as_str().into(), index);
-        index
+        s.arena[off + H_WORDS] = n_words;
+        s.arena[off + H_GRAMS] = n_grams;
+        s.arena[off + H_SQ] = sq.to_bits();
+        s.index.insert(hash, off as u32);
+        s.entries += 1;
+        off as u32
     }
 
     /// Margins (bias plus dot product) of every label for `text`.
     pub(crate) fn margins_fast<'s>(&self, text: &str, s: &'s mut FastScratch) -> &'s [f32] {
         let analyzer = self.vectorizer.analyzer();
         let vocab = self.vectorizer.vocabulary();
+        let rows = self.feature_rows();
         let nl = self.labels.len();
-        if s.labels != nl || s.entries.len() > CACHE_LIMIT {
+        if s.labels != nl || s.entries > CACHE_LIMIT || s.arena.len() > ARENA_LIMIT {
             s.reset_cache(nl);
         }
-        if s.counts.len() != vocab.len() {
-            s.counts = vec![0; vocab.len()];
-        }
         s.comment = s.comment.wrapping_add(1);
-        if s.comment == u32::MAX {
-            // Stamps would be ambiguous: start the cache afresh.
+        if s.comment == EMPTY {
+            // Stamps would be ambiguous (EMPTY marks a new entry): start the cache afresh.
             s.comment = 0;
             s.reset_cache(nl);
         }
@@ -196,41 +449,55 @@ impl Model {
         let mut doc = std::mem::take(&mut s.doc);
         analyzer.analyze(text, &mut doc, false);
 
-        // Tokens to cache entries, distinct tokens with multiplicities, word n-gram keys.
+        // Tokens to cache entries: hash every token and prefetch its index slot, then resolve
+        // the hashes and prefetch the entries.
+        s.hashes.clear();
+        for token in &doc.tokens {
+            let h = token_hash(token.kind, token.text(&doc.normalized.text));
+            s.index.prefetch(h);
+            s.hashes.push(h);
+        }
+        s.offsets.clear();
+        for (i, token) in doc.tokens.iter().enumerate() {
+            let h = s.hashes[i];
+            let off = match s.index.get(h) {
+                Some(off) => off,
+                None => {
+                    analyzer.token_term(&doc, token, &mut s.term_buf);
+                    self.add_entry(s, rows, token.kind, h)
+                }
+            };
+            prefetch(s.arena.as_ptr().wrapping_add(off as usize));
+            s.offsets.push(off);
+        }
+
+        // Distinct tokens with multiplicities; word n-gram keys.
         let max_n = analyzer.config().word_ngram_max;
-        s.token_entries.clear();
         s.distinct.clear();
         s.bigrams.clear();
-        s.touched.clear();
         let (mut prev1, mut prev2): (Option<u64>, Option<u64>) = (None, None);
-        for token in &doc.tokens {
-            let term = analyzer.token_term(&doc, token, &mut s.term_buf);
-            let e = match s.lookup.get(term) {
-                Some(&e) => e,
-                None => self.add_entry(s, token.kind),
-            };
-            let entry = &mut s.entries[e as usize];
-            if entry.stamp != comment {
-                entry.stamp = comment;
-                entry.local = s.distinct.len() as u32;
-                s.distinct.push((e, 0));
+        for (token, &off) in doc.tokens.iter().zip(&s.offsets) {
+            let o = off as usize;
+            if s.arena[o + H_STAMP] != comment {
+                s.arena[o + H_STAMP] = comment;
+                s.arena[o + H_LOCAL] = s.distinct.len() as u32;
+                s.distinct.push((off, 0));
             }
-            s.distinct[entry.local as usize].1 += 1;
-            s.token_entries.push(e);
+            s.distinct[s.arena[o + H_LOCAL] as usize].1 += 1;
             if token.kind == TokenKind::Joined {
                 continue;
             }
-            let key = entry.term_key;
+            let key = s.arena[o + H_KEY] as u64 | (s.arena[o + H_KEY + 1] as u64) << 32;
             if max_n >= 2 {
                 if let Some(p1) = prev1 {
                     let k = ngram_key(p1, key);
                     vocab.prefetch(k);
-                    s.bigrams.push((k, 0));
+                    s.bigrams.push(k);
                     if max_n >= 3 {
                         if let Some(p2) = prev2 {
                             let k = ngram_key(ngram_key(p2, p1), key);
                             vocab.prefetch(k);
-                            s.bigrams.push((k, 0));
+                            s.bigrams.push(k);
                         }
                     }
                 }
@@ -239,54 +506,73 @@ impl Model {
             prev1 = Some(key);
         }
 
-        // Word block: exact counts.
-        let FastScratch {
-            counts,
-            touched,
-            word_ids,
-            entries,
-            token_entries,
-            bigrams,
-            ..
-        } = s;
-        let mut count = |id: u32| {
-            let c = &mut counts[id as usize];
-            if *c == 0 {
-                touched.push(id);
-            }
-            *c = c.saturating_add(1);
-        };
-        for &e in token_entries.iter() {
-            let (a, b) = entries[e as usize].words;
-            for &id in &word_ids[a as usize..b as usize] {
-                count(id);
-            }
-        }
-        for &(k, _) in bigrams.iter() {
-            if let Some(id) = vocab.index(k) {
-                count(id);
+        // Word block: exact counts in a small per-comment table. A token's own features carry
+        // their idf and weights in its entry; word n-grams and cues read the feature rows.
+        let word_stride = WORD_FIXED + nl;
+        let n_word_ids: usize = s
+            .distinct
+            .iter()
+            .map(|&(off, _)| s.arena[off as usize + H_WORDS] as usize)
+            .sum();
+        s.words.prepare(n_word_ids + s.bigrams.len() + 2);
+        for &(off, m) in &s.distinct {
+            let view = EntryView::at(&s.arena, off, nl);
+            for w in 0..view.n_words {
+                let at = view.words + w * word_stride;
+                let id = s.arena[at];
+                let (slot, _) = s.words.slot(
+                    id,
+                    WordSlot {
+                        id,
+                        count: 0,
+                        source: (at + 1) as u32,
+                    },
+                );
+                let c = &mut s.words.slots[slot].count;
+                *c = c.saturating_add(m);
             }
         }
         let doc_cues = [
             doc.shouting.then(cue_shout_key),
             cue_capital_words_key(doc.capital_words),
         ];
-        for key in doc_cues.into_iter().flatten() {
+        for key in s
+            .bigrams
+            .iter()
+            .copied()
+            .chain(doc_cues.into_iter().flatten())
+        {
             if let Some(id) = vocab.index(key) {
-                count(id);
+                let (slot, new) = s.words.slot(
+                    id,
+                    WordSlot {
+                        id,
+                        count: 0,
+                        source: FROM_ROWS | id,
+                    },
+                );
+                if new {
+                    prefetch(rows.as_ptr().wrapping_add(id as usize * (nl + 1)));
+                }
+                let c = &mut s.words.slots[slot].count;
+                *c = c.saturating_add(1);
             }
         }
         s.word_dot.clear();
         s.word_dot.resize(nl, 0.0);
         let mut word_sq = 0f32;
-        for &id in s.touched.iter() {
-            let tf = s.counts[id as usize];
-            s.counts[id as usize] = 0;
-            let w = tf_weight(tf as u32, vocab.idf(id));
-            debug_assert_eq!(vocab.block(id), Block::Word);
-            word_sq += w * w;
-            for (d, x) in s.word_dot.iter_mut().zip(self.weight_row(id)) {
-                *d += w * x;
+        for i in 0..s.words.used.len() {
+            let t = s.words.take(s.words.used[i]);
+            if t.source & FROM_ROWS != 0 {
+                let row = &rows[t.id as usize * (nl + 1)..(t.id as usize + 1) * (nl + 1)];
+                let w = s.tf.weight(t.count, row[0]);
+                word_sq += w * w;
+                add_scaled(&mut s.word_dot, w, &row[1..]);
+            } else {
+                let start = t.source as usize;
+                let w = s.tf.weight(t.count, f32::from_bits(s.arena[start]));
+                word_sq += w * w;
+                add_scaled_bits(&mut s.word_dot, w, &s.arena[start + 1..start + 1 + nl]);
             }
         }
 
@@ -294,44 +580,22 @@ impl Model {
         let total: usize = s
             .distinct
             .iter()
-            .map(|&(e, _)| {
-                let (a, b) = s.entries[e as usize].grams;
-                (b - a) as usize
-            })
+            .map(|&(off, _)| s.arena[off as usize + H_GRAMS] as usize)
             .sum();
-        let capacity = (total * 2).next_power_of_two().max(64);
-        if s.table.len() < capacity {
-            s.table.clear();
-            s.table.resize(capacity, FREE);
-        }
-        let mask = s.table.len() - 1;
-        let shift = 64 - s.table.len().trailing_zeros();
-        s.used.clear();
+        s.grams.prepare(total);
         s.gram_slots.clear();
-        for &(e, m) in &s.distinct {
-            let (a, b) = s.entries[e as usize].grams;
-            for g in &s.grams[a as usize..b as usize] {
-                let add = g.count.saturating_mul(m);
-                let mut slot =
-                    ((g.id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize & mask;
-                loop {
-                    let t = &mut s.table[slot];
-                    if t.id == g.id {
-                        t.count = t.count.saturating_add(add);
-                        t.shared = true;
-                        break;
-                    }
-                    if t.id == EMPTY {
-                        *t = Slot {
-                            id: g.id,
-                            count: add,
-                            shared: m > 1,
-                        };
-                        s.used.push(slot as u32);
-                        break;
-                    }
-                    slot = (slot + 1) & mask;
-                }
+        for &(off, m) in &s.distinct {
+            let view = EntryView::at(&s.arena, off, nl);
+            for g in 0..view.n_grams {
+                let at = view.grams + g * GRAM_WORDS;
+                let add = s.arena[at + 1].saturating_mul(m);
+                let id = s.arena[at];
+                let (slot, new) = s.grams.slot(id, GramSlot { id, count: 0 });
+                let t = &mut s.grams.slots[slot];
+                let shared = if !new || m > 1 { SHARED } else { 0 };
+                t.count = ((t.count & !SHARED).saturating_add(add)).min(SHARED - 1)
+                    | (t.count & SHARED)
+                    | shared;
                 s.gram_slots.push(slot as u32);
             }
         }
@@ -339,63 +603,63 @@ impl Model {
         s.char_dot.resize(nl, 0.0);
         let mut char_sq = 0f32;
         let mut at = 0usize;
-        for &(e, m) in &s.distinct {
-            let entry = &s.entries[e as usize];
-            let (a, b) = entry.grams;
-            let len = (b - a) as usize;
-            let grams = &s.grams[a as usize..b as usize];
-            let slots = &s.gram_slots[at..at + len];
-            at += len;
-            if m > 1 || len == 0 {
+        for &(off, m) in &s.distinct {
+            let o = off as usize;
+            let view = EntryView::at(&s.arena, off, nl);
+            let slots = &s.gram_slots[at..at + view.n_grams];
+            at += view.n_grams;
+            if m > 1 || view.n_grams == 0 {
                 continue;
             }
+            let partial = &s.arena[o + HEADER..o + HEADER + nl];
+            let grams = (0..view.n_grams).map(|g| view.grams + g * GRAM_WORDS);
             let shared = slots
                 .iter()
-                .filter(|&&k| s.table[k as usize].shared)
+                .filter(|&&k| s.grams.slots[k as usize].count & SHARED != 0)
                 .count();
             if shared == 0 {
-                char_sq += entry.sq;
-                let p = &s.partial[e as usize * nl..(e as usize + 1) * nl];
-                for (d, x) in s.char_dot.iter_mut().zip(p) {
-                    *d += x;
-                }
-            } else if shared * 2 < len {
+                char_sq += f32::from_bits(s.arena[o + H_SQ]);
+                add_scaled_bits(&mut s.char_dot, 1.0, partial);
+            } else if shared * 2 < view.n_grams {
                 // The word's partial minus its shared n-grams.
-                let mut sq = entry.sq;
-                let p = &s.partial[e as usize * nl..(e as usize + 1) * nl];
-                for (d, x) in s.char_dot.iter_mut().zip(p) {
-                    *d += x;
-                }
-                for (g, &k) in grams.iter().zip(slots) {
-                    if s.table[k as usize].shared {
-                        sq -= g.weight * g.weight;
-                        for (d, x) in s.char_dot.iter_mut().zip(self.weight_row(g.id)) {
-                            *d -= g.weight * x;
-                        }
+                let mut sq = f32::from_bits(s.arena[o + H_SQ]);
+                add_scaled_bits(&mut s.char_dot, 1.0, partial);
+                for (g, &k) in grams.zip(slots) {
+                    if s.grams.slots[k as usize].count & SHARED != 0 {
+                        let weight = f32::from_bits(s.arena[g + 2]);
+                        sq -= weight * weight;
+                        let id = s.arena[g] as usize;
+                        add_scaled(
+                            &mut s.char_dot,
+                            -weight,
+                            &rows[id * (nl + 1) + 1..(id + 1) * (nl + 1)],
+                        );
                     }
                 }
                 char_sq += sq.max(0.0);
             } else {
                 // Mostly shared: add the unshared n-grams one by one.
-                for (g, &k) in grams.iter().zip(slots) {
-                    if !s.table[k as usize].shared {
-                        char_sq += g.weight * g.weight;
-                        for (d, x) in s.char_dot.iter_mut().zip(self.weight_row(g.id)) {
-                            *d += g.weight * x;
-                        }
+                for (g, &k) in grams.zip(slots) {
+                    if s.grams.slots[k as usize].count & SHARED == 0 {
+                        let weight = f32::from_bits(s.arena[g + 2]);
+                        char_sq += weight * weight;
+                        let id = s.arena[g] as usize;
+                        add_scaled(
+                            &mut s.char_dot,
+                            weight,
+                            &rows[id * (nl + 1) + 1..(id + 1) * (nl + 1)],
+                        );
                     }
                 }
             }
         }
-        for &k in &s.used {
-            let t = s.table[k as usize];
-            s.table[k as usize] = FREE;
-            if t.shared {
-                let w = tf_weight(t.count, vocab.idf(t.id));
+        for i in 0..s.grams.used.len() {
+            let t = s.grams.take(s.grams.used[i]);
+            if t.count & SHARED != 0 {
+                let row = &rows[t.id as usize * (nl + 1)..(t.id as usize + 1) * (nl + 1)];
+                let w = s.tf.weight(t.count & !SHARED, row[0]);
                 char_sq += w * w;
-                for (d, x) in s.char_dot.iter_mut().zip(self.weight_row(t.id)) {
-                    *d += w * x;
-                }
+                add_scaled(&mut s.char_dot, w, &row[1..]);
             }
         }
 
@@ -439,7 +703,11 @@ mod tests {
             ],
         );
         let (mut a, mut b) = (ScoreScratch::default(), ScoreScratch::default());
+        // A long comment of many distinct words first: the per-comment tables grow, and the
+        // comments after it must still come out right.
+        let long: String = (0..3000).map(|i| format!("stupid{i}x idiot ")).collect();
         let probes = [
+            long.as_str(),
             "you idiot",
             "idiot idiot idiot, the the the",
             "",

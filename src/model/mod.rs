@@ -59,6 +59,9 @@ pub struct Model {
     /// features touch one cache line for all labels.
     weights: Vec<f32>,
     card: ModelCard,
+    /// Feature rows of idf and weights for the scoring fast path, built on first use.
+    #[serde(skip)]
+    rows: std::sync::OnceLock<Vec<f32>>,
 }
 
 /// Reusable buffers for scoring on one thread.
@@ -106,6 +109,7 @@ impl Model {
             labels: heads,
             weights,
             card,
+            rows: Default::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! word sets' Jaccard similarity is at least 0.75.
 
 use rustc_hash::FxHashMap;
-use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+use xxhash_rust::xxh3::xxh3_64;
 
 /// Comments shorter than this (in letters and digits) or with fewer words are never treated
 /// as copies: "first!", "lol" and "thank you" are said by many people.
@@ -62,6 +62,17 @@ fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     both as f64 / (a.len() + b.len() - both) as f64
 }
 
+/// MurmurHash3's 64-bit finaliser: a cheap bijective mix, so that one word hash yields many
+/// independent-looking MinHash functions.
+#[inline]
+fn fmix64(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
 impl DuplicateIndex {
     /// Records a comment and returns the earlier comment it repeats, if any.
     pub fn check(&mut self, id: &str, text: &str) -> Option<Repeat> {
@@ -103,11 +114,13 @@ impl DuplicateIndex {
         self.words
             .sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| word(a).cmp(word(b))));
         self.words.dedup_by(|a, b| a.0 == b.0 && word(a) == word(b));
+        // The 16 hash functions are derived from the word's one hash by a mixing step.
         let mut mins = [u64::MAX; HASHES];
         for w in &self.words {
-            let bytes = word(w);
             for (k, m) in mins.iter_mut().enumerate() {
-                *m = (*m).min(xxh3_64_with_seed(bytes, k as u64 + 1));
+                *m = (*m).min(fmix64(
+                    w.0 ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                ));
             }
         }
         let rows = HASHES / BANDS;
