@@ -46,6 +46,9 @@ pub struct TrainOptions {
     pub memory_limit: Option<u64>,
     /// Settings of the streaming learner.
     pub streaming: StreamingParams,
+    /// Weight rows so that every input file carrying a label has the same total weight for
+    /// it (see [`source_weights`]).
+    pub balance_sources: bool,
 }
 
 /// Blending of a plain logistic regression with one on naive-Bayes-scaled features (NB-LR,
@@ -78,6 +81,7 @@ impl Default for TrainOptions {
             nb_blend: NbBlend::Auto,
             memory_limit: None,
             streaming: StreamingParams::default(),
+            balance_sources: false,
         }
     }
 }
@@ -267,12 +271,21 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
             set.labels
                 .par_iter()
                 .zip(set.targets.par_iter())
-                .map(|(name, targets)| train_label(&x, name, targets, &held, options))
+                .map(|(name, targets)| {
+                    let weights = options
+                        .balance_sources
+                        .then(|| source_weights(set, targets))
+                        .flatten();
+                    train_label(&x, name, targets, weights.as_deref(), &held, options)
+                })
                 .collect::<Result<_>>()?
         }
         LearnerKind::Streaming => {
             if options.nb_blend != NbBlend::Off {
                 progress.note("the NB blend is off with the streaming learner");
+            }
+            if options.balance_sources {
+                progress.note("source balancing is off with the streaming learner");
             }
             train_streaming(set, &vectorizer, &held, options, &plan, progress)?
         }
@@ -438,12 +451,53 @@ impl Fitted {
     }
 }
 
+/// A dataset of `records` and targets `y`, with per-row weights when given.
+fn weighted_subset<R: linfa::dataset::Records>(
+    records: R,
+    y: &Array1<bool>,
+    weights: Option<&Array1<f32>>,
+) -> DatasetBase<R, Array1<bool>> {
+    let d = DatasetBase::new(records, y.clone());
+    match weights {
+        Some(w) => d.with_weights(w.clone()),
+        None => d,
+    }
+}
+
+/// Per-row weights that give every input file carrying the label the same total weight for
+/// it: a file with `k` of the label's `n` known rows, among `s` such files, weighs each row
+/// `n / (s·k)`. `None` when only one file carries the label.
+pub fn source_weights(set: &TrainingSet, targets: &[Option<bool>]) -> Option<Vec<f32>> {
+    let mut spans = Vec::with_capacity(set.files.len());
+    let mut start = 0usize;
+    for f in &set.files {
+        let end = start + f.rows as usize;
+        let known = targets[start..end].iter().filter(|t| t.is_some()).count();
+        spans.push((start, end, known));
+        start = end;
+    }
+    let carrying = spans.iter().filter(|s| s.2 > 0).count();
+    if carrying < 2 || start != targets.len() {
+        return None;
+    }
+    let total: usize = spans.iter().map(|s| s.2).sum();
+    let mut weights = vec![0f32; targets.len()];
+    for &(a, b, known) in &spans {
+        if known > 0 {
+            let w = total as f64 / (carrying as f64 * known as f64);
+            weights[a..b].fill(w as f32);
+        }
+    }
+    Some(weights)
+}
+
 /// Fits the plain model and one NB-scaled model per scaling in `scalings` on `rows`, in
 /// parallel.
 fn fit_members(
     x: &CsrMatrix,
     rows: &[u32],
     targets: &[Option<bool>],
+    weights: Option<&[f32]>,
     options: &TrainOptions,
     scalings: &[NbScaling],
 ) -> Result<Fitted> {
@@ -451,18 +505,24 @@ fn fit_members(
         .iter()
         .map(|&r| targets[r as usize] == Some(true))
         .collect();
+    let row_weights: Option<Array1<f32>> =
+        weights.map(|w| rows.iter().map(|&r| w[r as usize]).collect());
+
     let (plain, nb) = rayon::join(
         || {
-            options
-                .learner
-                .fit(&DatasetBase::new(RowSubset { matrix: x, rows }, y.clone()))
+            options.learner.fit(&weighted_subset(
+                RowSubset { matrix: x, rows },
+                &y,
+                row_weights.as_ref(),
+            ))
         },
         || {
             scalings
                 .par_iter()
                 .map(|&scaling| -> Result<(NbScaling, LinearModel)> {
                     let ratios = nb_ratios(x, rows, targets, scaling);
-                    let scaled = DatasetBase::new(scaled_rows(x, rows, &ratios), y.clone());
+                    let scaled =
+                        weighted_subset(scaled_rows(x, rows, &ratios), &y, row_weights.as_ref());
                     let mut m = options.learner.fit(&scaled)?;
                     drop(scaled);
                     for (w, r) in m.weights.iter_mut().zip(&ratios) {
@@ -570,6 +630,7 @@ fn out_of_fold_margins(
     x: &CsrMatrix,
     rows: &[u32],
     targets: &[Option<bool>],
+    weights: Option<&[f32]>,
     options: &TrainOptions,
     scalings: &[NbScaling],
 ) -> Result<MemberMargins> {
@@ -587,7 +648,7 @@ fn out_of_fold_margins(
             if test.is_empty() || pos == 0 || pos == train.len() {
                 return Ok(MemberMargins::default());
             }
-            let fitted = fit_members(x, &train, targets, options, scalings)?;
+            let fitted = fit_members(x, &train, targets, weights, options, scalings)?;
             Ok(MemberMargins::of(&fitted, x, &test, targets))
         })
         .collect::<Result<_>>()?;
@@ -644,6 +705,7 @@ fn train_label(
     x: &CsrMatrix,
     name: &str,
     targets: &[Option<bool>],
+    weights: Option<&[f32]>,
     held: &[bool],
     options: &TrainOptions,
 ) -> Result<(LabelModel, LinearModel, LabelCard)> {
@@ -703,7 +765,7 @@ fn train_label(
                 notes,
             });
         }
-        let fitted = fit_members(x, &fit_part, targets, options, candidates)?;
+        let fitted = fit_members(x, &fit_part, targets, weights, options, candidates)?;
         let held_margins = MemberMargins::of(&fitted, x, &held_part, targets);
         let mut choose = |margins: &MemberMargins, by: &str| -> BlendChoice {
             let (choice, auc) = margins.choose(default_choice);
@@ -723,7 +785,7 @@ fn train_label(
         };
         let blend = match options.nb_blend {
             NbBlend::Auto if known.len() < CV_BELOW_ROWS => {
-                let oof = out_of_fold_margins(x, &known, targets, options, candidates)?;
+                let oof = out_of_fold_margins(x, &known, targets, weights, options, candidates)?;
                 choose(&oof, &format!("{CV_FOLDS}-fold cross-validation"))
             }
             NbBlend::Auto => choose(&held_margins, "the held-out rows"),
@@ -746,7 +808,8 @@ fn train_label(
     } else {
         &[]
     };
-    let final_fit = fit_members(x, &known, targets, options, final_scalings)?.blend(choice.blend);
+    let final_fit =
+        fit_members(x, &known, targets, weights, options, final_scalings)?.blend(choice.blend);
     let card = LabelCard {
         name: name.to_string(),
         rows: known.len() as u64,
@@ -760,7 +823,20 @@ fn train_label(
         } else {
             choice.blend.beta
         },
-        notes: choice.notes,
+        notes: {
+            let mut notes = choice.notes;
+            if let Some(w) = weights {
+                let mut per_file: Vec<f32> = known.iter().map(|&r| w[r as usize]).collect();
+                per_file.sort_unstable_by(f32::total_cmp);
+                per_file.dedup();
+                notes.push(format!(
+                    "rows weighted so that each of the {} input files carrying this label has the same total weight (row weights {})",
+                    per_file.len(),
+                    per_file.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            notes
+        },
     };
     let head = LabelModel {
         name: name.to_string(),
@@ -1064,6 +1140,35 @@ mod tests {
             let good = m.score("thanks, this was a helpful article", &mut scratch, 0);
             assert!(bad.probabilities[0] > good.probabilities[0]);
         }
+    }
+
+    #[test]
+    fn source_weights_give_each_file_carrying_a_label_the_same_total() {
+        let file = |rows: u64| crate::model::card::TrainingFile {
+            path: format!("{rows}.csv"),
+            sha256: String::new(),
+            rows,
+            rejected: 0,
+            labels: Vec::new(),
+        };
+        let set = TrainingSet {
+            texts: vec![String::new(); 6],
+            files: vec![file(1), file(3), file(2)],
+            ..Default::default()
+        };
+        // File 1 (one row) and file 2 (three rows) carry the label; file 3 does not.
+        let targets = [Some(true), Some(false), Some(true), None, None, None];
+        let w = source_weights(&set, &targets).unwrap();
+        // 3 known rows, 2 files: the one-row file weighs 1.5, each known row of the other 0.75.
+        assert_eq!(w[0], 1.5);
+        assert_eq!(&w[1..4], &[0.75, 0.75, 0.75]);
+        let total = |range: std::ops::Range<usize>| -> f32 {
+            range.filter(|&r| targets[r].is_some()).map(|r| w[r]).sum()
+        };
+        assert_eq!(total(0..1), total(1..4));
+        // One file carrying the label: no weights.
+        let only_first = [Some(true), None, None, None, None, None];
+        assert!(source_weights(&set, &only_first).is_none());
     }
 
     #[test]

@@ -93,6 +93,10 @@ pub struct TrainArgs {
     /// Held-out precision the block threshold must reach.
     #[arg(long, default_value_t = 0.9)]
     block_precision: f64,
+    /// Weight rows so that every input file carrying a label has the same total weight for it
+    /// (for sources of very different sizes; also `"balance_sources": true` in a config).
+    #[arg(long)]
+    balance_sources: bool,
     /// A note on the data for the model card (source, licence); repeatable.
     #[arg(long = "data-note")]
     data_notes: Vec<String>,
@@ -217,6 +221,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             epochs: args.epochs,
             block_passes: args.block_passes,
         },
+        balance_sources: args.balance_sources,
     };
     if !(0.0..=1.0).contains(&args.block_precision) || !(0.0..=1.0).contains(&args.review_recall) {
         bail!("--block-precision and --review-recall must be between 0 and 1");
@@ -248,6 +253,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             options.analyzer.languages = langs.clone();
         }
         options.data_notes.extend(c.data_notes.iter().cloned());
+        options.balance_sources |= c.balance_sources;
     }
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(

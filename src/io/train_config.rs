@@ -29,6 +29,9 @@ pub struct TrainConfig {
     pub inputs: Vec<ConfigInput>,
     #[serde(default)]
     pub data_notes: Vec<String>,
+    /// Give every input file carrying a label the same total weight for it.
+    #[serde(default)]
+    pub balance_sources: bool,
 }
 
 impl TrainConfig {
@@ -67,7 +70,7 @@ mod tests {
     fn parses_inputs_mappings_and_languages() {
         let json = br#"{"output": "m.model", "labels": ["toxic", "offensive"], "languages": ["english", "de"],
             "inputs": [{"path": "a.csv", "labels": {"offensive": "abusive"}}, {"path": "b.csv"}],
-            "data_notes": ["CC BY 4.0"]}"#;
+            "data_notes": ["CC BY 4.0"], "balance_sources": true}"#;
         let c: TrainConfig = serde_json::from_slice(json).unwrap_or_else(|e| panic!("{e}"));
         let specs = c.specs();
         assert_eq!(
@@ -75,6 +78,7 @@ mod tests {
             vec![("offensive".to_string(), "abusive".to_string())]
         );
         assert!(specs[1].mapping.is_empty());
+        assert!(c.balance_sources);
         assert_eq!(
             c.languages.unwrap(),
             vec![Language::English, Language::German]
