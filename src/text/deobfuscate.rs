@@ -213,6 +213,10 @@ struct SpacedRun {
     end: usize,
 }
 
+/// Longest run of spaced letters segmented at once (a longer one goes on as a new run), so
+/// that memory stays bounded on adversarial input.
+const MAX_SPACED: usize = 1_000;
+
 fn spaced_letters(text: &str, start: usize) -> Option<SpacedRun> {
     let b = text.as_bytes();
     let n = b.len();
@@ -234,7 +238,7 @@ fn spaced_letters(text: &str, start: usize) -> Option<SpacedRun> {
     let mut letters = vec![p];
     let mut q = p + 1; // at the space after the last letter
     let (mut suffix, mut end) = (q, q);
-    while q + 1 < n && b[q] == b' ' && b[q + 1].is_ascii_lowercase() {
+    while letters.len() < MAX_SPACED && q + 1 < n && b[q] == b' ' && b[q + 1].is_ascii_lowercase() {
         let after = q + 2;
         if after == n || b[after] == b' ' {
             letters.push(q + 1);
