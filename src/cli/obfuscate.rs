@@ -2,9 +2,10 @@
 //! to measure how robust a model is (`eval` on the result).
 
 use super::Outcome;
+use anyhow::bail;
 use anyhow::{Context, Result};
 use clap::Args;
-use moderato::eval::obfuscate::obfuscate;
+use moderato::eval::obfuscate::{obfuscate_with, TRANSFORMS};
 use moderato::io::readers::{find_text_column, read_headers};
 use std::path::PathBuf;
 
@@ -21,9 +22,26 @@ pub struct ObfuscateArgs {
     /// Seed of the random choices.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Kinds of rewriting to choose from, comma-separated (default: all of leet, punct, mask,
+    /// run, spaced, separated, homoglyph, zero-width, combining, fullwidth, case).
+    #[arg(long, value_delimiter = ',')]
+    kinds: Vec<String>,
 }
 
 pub fn run(args: ObfuscateArgs) -> Result<Outcome> {
+    let mut kinds: Vec<&'static str> = Vec::new();
+    for k in &args.kinds {
+        match TRANSFORMS.iter().find(|t| **t == k.trim()) {
+            Some(t) => kinds.push(t),
+            None => bail!(
+                "unknown kind of obfuscation {k:?} (known: {})",
+                TRANSFORMS.join(", ")
+            ),
+        }
+    }
+    if kinds.is_empty() {
+        kinds.extend_from_slice(TRANSFORMS);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(&args.input)
@@ -39,7 +57,7 @@ pub fn run(args: ObfuscateArgs) -> Result<Outcome> {
             .enumerate()
             .map(|(i, f)| {
                 if i == text {
-                    obfuscate(f, args.rate, args.seed)
+                    obfuscate_with(f, args.rate, args.seed, &kinds)
                 } else {
                     f.to_string()
                 }

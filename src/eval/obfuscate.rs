@@ -179,6 +179,13 @@ fn transform(word: &[char], kind: &str, rng: &mut Rng) -> String {
 /// Obfuscates each ASCII word of three or more letters with probability `rate`, choosing one
 /// of [`TRANSFORMS`] at random; the same text and seed always give the same result.
 pub fn obfuscate(text: &str, rate: f64, seed: u64) -> String {
+    obfuscate_with(text, rate, seed, TRANSFORMS)
+}
+
+/// [`obfuscate`] choosing only among `kinds` (names from [`TRANSFORMS`]), to measure what
+/// each kind of rewriting costs. A kind that finds nothing to change in a word falls back to
+/// another, as in [`obfuscate`].
+pub fn obfuscate_with(text: &str, rate: f64, seed: u64, kinds: &[&str]) -> String {
     let mut rng = Rng(xxh3_64_with_seed(text.as_bytes(), seed));
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() * 2);
@@ -195,7 +202,7 @@ pub fn obfuscate(text: &str, rate: f64, seed: u64) -> String {
         }
         let word = &chars[start..i];
         if word.len() >= 3 && rng.chance(rate) {
-            let kind = TRANSFORMS[rng.below(TRANSFORMS.len())];
+            let kind = kinds[rng.below(kinds.len())];
             out.push_str(&transform(word, kind, &mut rng));
         } else {
             out.extend(word);
@@ -215,6 +222,16 @@ mod tests {
         assert_eq!(obfuscate(t, 1.0, 7), obfuscate(t, 1.0, 7));
         assert_ne!(obfuscate(t, 1.0, 7), t);
         assert_eq!(obfuscate(t, 0.0, 7), t);
+    }
+
+    #[test]
+    fn kinds_can_be_chosen() {
+        let t = "you are a stupid idiot and a moron";
+        assert_eq!(obfuscate(t, 0.5, 3), obfuscate_with(t, 0.5, 3, TRANSFORMS));
+        assert_eq!(
+            obfuscate_with(t, 1.0, 3, &["spaced"]),
+            "y o u a r e a s t u p i d i d i o t a n d a m o r o n"
+        );
     }
 
     #[test]

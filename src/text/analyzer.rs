@@ -118,6 +118,8 @@ pub struct Analyzer {
     config: AnalyzerConfig,
     stemmers: Vec<rust_stemmers::Stemmer>,
     homoglyphs: Homoglyphs,
+    /// Whether the English word list helps read obfuscated words (English is a language).
+    dictionary: bool,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -179,10 +181,12 @@ impl Analyzer {
         } else {
             Homoglyphs::Fold
         };
+        let dictionary = config.languages.contains(&Language::English);
         Analyzer {
             config,
             stemmers,
             homoglyphs,
+            dictionary,
         }
     }
 
@@ -195,7 +199,12 @@ impl Analyzer {
     pub fn analyze(&self, text: &str, doc: &mut AnalyzedDoc, record_origin: bool) {
         if self.config.deobfuscate {
             normalize_into(text, &mut doc.unfolded, record_origin);
-            deobfuscate_into(&doc.unfolded, &mut doc.normalized, self.homoglyphs);
+            deobfuscate_into(
+                &doc.unfolded,
+                &mut doc.normalized,
+                self.homoglyphs,
+                self.dictionary,
+            );
         } else {
             normalize_into(text, &mut doc.normalized, record_origin);
         }
@@ -538,7 +547,8 @@ mod tests {
     }
 
     fn word_terms(analyzer: &Analyzer, text: &str) -> Vec<String> {
-        let words = |k: &TokenKind| matches!(k, TokenKind::Word | TokenKind::Joined);
+        let words =
+            |k: &TokenKind| matches!(k, TokenKind::Word | TokenKind::Joined | TokenKind::Url);
         analyzer
             .terms(text)
             .into_iter()
@@ -572,6 +582,22 @@ mod tests {
             ),
             ("1d10t", "idiot"),
             ("b@stard", "bastard"),
+            // Read with the word list (issue 3).
+            ("p*ople", "people"),
+            ("st*pid", "stupid"),
+            ("d*n't", "don't"),
+            ("7h3", "the"),
+            ("pag3.", "page"),
+            ("it5", "its"),
+            ("w4$", "was"),
+            ("@nd", "and"),
+            ("!diot", "idiot"),
+            ("sh0t", "shot"),
+            ("gooooood", "good"),
+            ("mu.ch", "much"),
+            ("y o u a r e s t u p i d", "stupid"),
+            ("y o u a r e s t u p i d", "are"),
+            ("visit www.yоutube.com", "<url>youtube.com"),
         ];
         for (obfuscated, clean) in cases {
             let want = a.stem(clean).into_owned();
@@ -581,6 +607,39 @@ mod tests {
                 "{obfuscated:?} gave {got:?}, wanted {want:?}"
             );
         }
+    }
+
+    #[test]
+    fn words_read_whole_leave_no_pieces_behind() {
+        let a = Analyzer::new(AnalyzerConfig::default());
+        // The word list reads these as one word: the pieces are not tokens of their own.
+        for (text, want) in [
+            ("stu.pid", vec!["stupid"]),
+            ("s_t_u_p_i_d", vec!["stupid"]),
+            ("p*ople", vec!["peopl"]),
+            ("y o u a r e s t u p i d", vec!["you", "are", "stupid"]),
+        ] {
+            assert_eq!(
+                a.terms(text)
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .collect::<Vec<_>>(),
+                want,
+                "{text}"
+            );
+        }
+        // Unknown joins keep the pieces and the joined reading.
+        assert_eq!(
+            word_terms(&a, "well-known"),
+            vec!["well", "known", "wellknown"]
+        );
+        // Without English among the languages, the word list is not used.
+        let de = Analyzer::new(AnalyzerConfig {
+            languages: vec![Language::German],
+            ..AnalyzerConfig::default()
+        });
+        let people = de.stem("people").into_owned();
+        assert!(!word_terms(&de, "p*ople").contains(&people));
     }
 
     #[test]
@@ -608,6 +667,11 @@ mod tests {
             "Sussex",
             "therapist",
             "shell",
+            "c*ckpit",
+            "D*ckens",
+            "cl*ssic",
+            "ass*ssin",
+            "c.o.c.k.p.i.t",
         ] {
             let mut doc = AnalyzedDoc::default();
             a.analyze(word, &mut doc, false);

@@ -122,6 +122,11 @@ pub fn embedded_abusive_spans(word: &str) -> Vec<(usize, usize)> {
     spans
 }
 
+/// True for a word of the list of abusive words (not the short embeddable ones).
+pub fn is_listed_abusive(word: &str) -> bool {
+    ABUSIVE.contains(&word)
+}
+
 /// True for a listed abusive word.
 pub fn is_abusive(word: &str) -> bool {
     ABUSIVE.contains(&word) || EMBEDDABLE.contains(&word)

@@ -2,6 +2,7 @@
 
 pub mod analyzer;
 pub mod deobfuscate;
+pub mod dictionary;
 pub mod language;
 pub mod lexicon;
 pub mod normalize;
