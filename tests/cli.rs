@@ -210,6 +210,15 @@ fn broken_models_are_refused() {
             },
             "version 99",
         ),
+        (
+            "trailing",
+            {
+                let mut b = bytes.clone();
+                b.extend_from_slice(b"junk");
+                b
+            },
+            "trailing bytes",
+        ),
     ];
     for (name, content, expect) in cases {
         let p = dir.path().join(format!("{name}.model"));
@@ -237,6 +246,23 @@ fn broken_models_are_refused() {
         stderr(&o).contains("no model at /nonexistent.model"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[test]
+fn version_1_models_still_score() {
+    // Written by moderato before model format version 2; see model::file's tests.
+    let o = run(&[
+        "score",
+        "--model",
+        &fixture("model-v1.model"),
+        &fixture("comments.txt"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("id,toxic,spam,flags,decision"),
+        "{}",
+        stdout(&o)
     );
 }
 

@@ -219,6 +219,33 @@ impl Vocabulary {
         }
     }
 
+    /// The parts a model file stores: keys, IDF weights, number of word features.
+    pub(crate) fn parts(&self) -> (&[u64], &[f32], u32) {
+        (&self.keys, &self.idf, self.word_features)
+    }
+
+    /// Reassembles a vocabulary from its stored parts (building the feature table).
+    pub(crate) fn from_parts(
+        keys: Vec<u64>,
+        idf: Vec<f32>,
+        word_features: u32,
+    ) -> Result<Self, String> {
+        if idf.len() != keys.len() || word_features as usize > keys.len() {
+            return Err(format!(
+                "{} feature keys, {} IDF weights, {word_features} word features",
+                keys.len(),
+                idf.len()
+            ));
+        }
+        let table = FeatureTable::from_keys(&keys);
+        Ok(Vocabulary {
+            keys,
+            idf,
+            word_features,
+            table,
+        })
+    }
+
     /// Number of features.
     pub fn len(&self) -> usize {
         self.keys.len()
