@@ -435,6 +435,9 @@ impl Fitted {
         let Some(nb) = self.nb(choice.scaling).filter(|_| choice.beta > 0.0) else {
             return self.plain.clone();
         };
+        if choice.beta >= 1.0 {
+            return nb.clone();
+        }
         let beta = choice.beta;
         let mix = |a: f32, b: f32| (1.0 - beta) * a + beta * b;
         LinearModel {
@@ -491,8 +494,8 @@ pub fn source_weights(set: &TrainingSet, targets: &[Option<bool>]) -> Option<Vec
     Some(weights)
 }
 
-/// Fits the plain model and one NB-scaled model per scaling in `scalings` on `rows`, in
-/// parallel.
+/// Fits the plain model (unless `plain` is false: a blend of weight 1 does not use it) and one
+/// NB-scaled model per scaling in `scalings` on `rows`, in parallel.
 fn fit_members(
     x: &CsrMatrix,
     rows: &[u32],
@@ -500,7 +503,9 @@ fn fit_members(
     weights: Option<&[f32]>,
     options: &TrainOptions,
     scalings: &[NbScaling],
+    plain: bool,
 ) -> Result<Fitted> {
+    let fit_plain = plain;
     let y: Array1<bool> = rows
         .iter()
         .map(|&r| targets[r as usize] == Some(true))
@@ -510,6 +515,13 @@ fn fit_members(
 
     let (plain, nb) = rayon::join(
         || {
+            if !fit_plain {
+                return Ok(LinearModel {
+                    weights: Vec::new(),
+                    bias: 0.0,
+                    iterations: 0,
+                });
+            }
             options.learner.fit(&weighted_subset(
                 RowSubset { matrix: x, rows },
                 &y,
@@ -648,7 +660,7 @@ fn out_of_fold_margins(
             if test.is_empty() || pos == 0 || pos == train.len() {
                 return Ok(MemberMargins::default());
             }
-            let fitted = fit_members(x, &train, targets, weights, options, scalings)?;
+            let fitted = fit_members(x, &train, targets, weights, options, scalings, true)?;
             Ok(MemberMargins::of(&fitted, x, &test, targets))
         })
         .collect::<Result<_>>()?;
@@ -765,7 +777,7 @@ fn train_label(
                 notes,
             });
         }
-        let fitted = fit_members(x, &fit_part, targets, weights, options, candidates)?;
+        let fitted = fit_members(x, &fit_part, targets, weights, options, candidates, true)?;
         let held_margins = MemberMargins::of(&fitted, x, &held_part, targets);
         let mut choose = |margins: &MemberMargins, by: &str| -> BlendChoice {
             let (choice, auc) = margins.choose(default_choice);
@@ -808,8 +820,17 @@ fn train_label(
     } else {
         &[]
     };
-    let final_fit =
-        fit_members(x, &known, targets, weights, options, final_scalings)?.blend(choice.blend);
+    let needs_plain = final_scalings.is_empty() || choice.blend.beta < 1.0;
+    let final_fit = fit_members(
+        x,
+        &known,
+        targets,
+        weights,
+        options,
+        final_scalings,
+        needs_plain,
+    )?
+    .blend(choice.blend);
     let card = LabelCard {
         name: name.to_string(),
         rows: known.len() as u64,
