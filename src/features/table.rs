@@ -11,6 +11,7 @@ pub struct FeatureTable {
     /// Key and value side by side, so that a probe touches one cache line.
     slots: Vec<(u64, u32)>,
     mask: usize,
+    len: usize,
 }
 
 impl FeatureTable {
@@ -20,6 +21,7 @@ impl FeatureTable {
         let mut table = FeatureTable {
             slots: vec![(0, EMPTY); capacity],
             mask: capacity - 1,
+            len: 0,
         };
         for (index, &key) in keys.iter().enumerate() {
             table.insert(key, index as u32);
@@ -27,12 +29,14 @@ impl FeatureTable {
         table
     }
 
+    /// Inserts `key → value` unless `key` is already in (the table must have a free slot).
     fn insert(&mut self, key: u64, value: u32) {
         let mut slot = (key as usize) & self.mask;
         loop {
             let (k, v) = self.slots[slot];
             if v == EMPTY {
                 self.slots[slot] = (key, value);
+                self.len += 1;
                 return;
             }
             if k == key {
@@ -40,6 +44,29 @@ impl FeatureTable {
             }
             slot = (slot + 1) & self.mask;
         }
+    }
+
+    /// Inserts `key → value` unless `key` is already in, doubling the table (kept at most half
+    /// full) when needed: for tables filled as they are used, such as the scorer's word cache.
+    pub fn insert_growing(&mut self, key: u64, value: u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let old = std::mem::take(&mut self.slots);
+            let capacity = (old.len() * 2).max(1024);
+            self.slots = vec![(0, EMPTY); capacity];
+            self.mask = capacity - 1;
+            self.len = 0;
+            for (k, v) in old {
+                if v != EMPTY {
+                    self.insert(k, v);
+                }
+            }
+        }
+        self.insert(key, value);
+    }
+
+    /// Empties the table (keeping nothing allocated).
+    pub fn clear(&mut self) {
+        *self = FeatureTable::default();
     }
 
     /// Asks the CPU to start loading the slot of `key`, for a lookup shortly after.
@@ -97,5 +124,23 @@ mod tests {
         let table = FeatureTable::from_keys(&[16, 32, 48]);
         assert_eq!(table.get(48), Some(2));
         assert_eq!(table.get(64), None);
+    }
+
+    #[test]
+    fn a_growing_table_keeps_every_key_and_the_first_value() {
+        let mut table = FeatureTable::default();
+        assert_eq!(table.get(7), None);
+        for i in 0..5000u64 {
+            table.insert_growing(i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i as u32);
+        }
+        table.insert_growing(0, 99);
+        for i in 0..5000u64 {
+            assert_eq!(
+                table.get(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+                Some(i as u32)
+            );
+        }
+        table.clear();
+        assert_eq!(table.get(0), None);
     }
 }

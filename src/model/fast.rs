@@ -16,6 +16,7 @@
 //! loop ahead, and per-comment counting in small tables that stay in the first-level cache.
 
 use super::Model;
+use crate::features::table::FeatureTable;
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key};
 use crate::text::{AnalyzedDoc, TokenKeys, TokenKind};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -149,74 +150,6 @@ impl<S: TableSlot> CommentTable<S> {
     }
 }
 
-/// Maps a token's hash to its entry's offset in the arena (open addressing, 64-bit keys).
-#[derive(Debug, Default)]
-struct EntryIndex {
-    slots: Vec<(u64, u32)>,
-    len: usize,
-}
-
-impl EntryIndex {
-    fn clear(&mut self) {
-        self.slots.clear();
-        self.len = 0;
-    }
-
-    #[inline]
-    fn home(&self, hash: u64) -> usize {
-        (hash as usize) & self.slots.len().wrapping_sub(1)
-    }
-
-    #[inline]
-    fn prefetch(&self, hash: u64) {
-        if !self.slots.is_empty() {
-            prefetch(self.slots.as_ptr().wrapping_add(self.home(hash)));
-        }
-    }
-
-    #[inline]
-    fn get(&self, hash: u64) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        let mut at = self.home(hash);
-        loop {
-            let (k, v) = self.slots[at];
-            if v == EMPTY {
-                return None;
-            }
-            if k == hash {
-                return Some(v);
-            }
-            at = (at + 1) & mask;
-        }
-    }
-
-    fn insert(&mut self, hash: u64, value: u32) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            let old = std::mem::take(&mut self.slots);
-            self.slots = vec![(0, EMPTY); (old.len() * 2).max(1024)];
-            for (k, v) in old {
-                if v != EMPTY {
-                    self.place(k, v);
-                }
-            }
-        }
-        self.place(hash, value);
-        self.len += 1;
-    }
-
-    fn place(&mut self, hash: u64, value: u32) {
-        let mask = self.slots.len() - 1;
-        let mut at = self.home(hash);
-        while self.slots[at].1 != EMPTY {
-            at = (at + 1) & mask;
-        }
-        self.slots[at] = (hash, value);
-    }
-}
-
 /// Asks the CPU to start loading the cache line at `p`: a hint, never dereferenced.
 #[inline]
 fn prefetch<T>(p: *const T) {
@@ -282,7 +215,8 @@ pub(crate) struct FastScratch {
     doc: AnalyzedDoc,
     term_buf: String,
     keys: TokenKeys,
-    index: EntryIndex,
+    /// Token hash → the entry's arena offset.
+    index: FeatureTable,
     arena: Vec<u32>,
     entries: usize,
     /// Hash of each token of the current comment, then its entry's arena offset.
@@ -425,7 +359,7 @@ impl Model {
         s.arena[off + H_WORDS] = n_words;
         s.arena[off + H_GRAMS] = n_grams;
         s.arena[off + H_SQ] = sq.to_bits();
-        s.index.insert(hash, off as u32);
+        s.index.insert_growing(hash, off as u32);
         s.entries += 1;
         off as u32
     }
