@@ -505,7 +505,6 @@ fn fit_members(
     scalings: &[NbScaling],
     plain: bool,
 ) -> Result<Fitted> {
-    let fit_plain = plain;
     let y: Array1<bool> = rows
         .iter()
         .map(|&r| targets[r as usize] == Some(true))
@@ -515,7 +514,7 @@ fn fit_members(
 
     let (plain, nb) = rayon::join(
         || {
-            if !fit_plain {
+            if !plain {
                 return Ok(LinearModel {
                     weights: Vec::new(),
                     bias: 0.0,

@@ -270,34 +270,54 @@ impl EntryView {
     }
 }
 
+/// The model's feature rows `[idf, weight per label]`, one per feature, side by side.
+#[derive(Clone, Copy)]
+struct FeatureRows<'a> {
+    data: &'a [f32],
+    stride: usize,
+}
+
+impl<'a> FeatureRows<'a> {
+    /// Feature `id`'s row: its idf, then its weights.
+    #[inline]
+    fn row(&self, id: u32) -> &'a [f32] {
+        let at = id as usize * self.stride;
+        &self.data[at..at + self.stride]
+    }
+
+    /// Starts loading feature `id`'s row.
+    #[inline]
+    fn prefetch(&self, id: u32) {
+        prefetch(self.data.as_ptr().wrapping_add(id as usize * self.stride));
+    }
+}
+
 impl Model {
     /// Feature-major rows of `[idf, weight per label]`, so that a word-block feature costs one
     /// cache line; built on first use.
-    fn feature_rows(&self) -> &[f32] {
-        self.rows.get_or_init(|| {
+    fn feature_rows(&self) -> FeatureRows<'_> {
+        let nl = self.labels.len();
+        let data = self.rows.get_or_init(|| {
             let vocab = self.vectorizer.vocabulary();
-            let mut rows = Vec::with_capacity(vocab.len() * (self.labels.len() + 1));
-            for id in 0..vocab.len() as u32 {
-                rows.push(vocab.idf(id));
-                rows.extend_from_slice(self.weight_row(id));
+            let mut rows = Vec::with_capacity(vocab.len() * (nl + 1));
+            for id in 0..vocab.len() {
+                rows.push(vocab.idf(id as u32));
+                rows.extend_from_slice(&self.weights[id * nl..(id + 1) * nl]);
             }
             rows
-        })
-    }
-
-    #[inline]
-    fn weight_row(&self, id: u32) -> &[f32] {
-        let nl = self.labels.len();
-        let base = id as usize * nl;
-        &self.weights[base..base + nl]
+        });
+        FeatureRows {
+            data,
+            stride: nl + 1,
+        }
     }
 
     /// Adds a cache entry for the token whose cache term is in `s.term_buf`; returns its offset.
-    fn add_entry(&self, s: &mut FastScratch, rows: &[f32], kind: TokenKind, hash: u64) -> u32 {
+    fn add_entry(&self, s: &mut FastScratch, rows: FeatureRows, kind: TokenKind, hash: u64) -> u32 {
         let analyzer = self.vectorizer.analyzer();
         let vocab = self.vectorizer.vocabulary();
         let nl = self.labels.len();
-        let row = |id: u32| &rows[id as usize * (nl + 1)..(id as usize + 1) * (nl + 1)];
+        let row = |id: u32| rows.row(id);
         analyzer.token_keys(kind, &s.term_buf, &mut s.keys);
         for &k in &s.keys.chars {
             vocab.prefetch(k);
@@ -319,7 +339,7 @@ impl Model {
         s.resolved.clear();
         for &k in &s.keys.chars {
             if let Some(id) = vocab.index(k) {
-                prefetch(rows.as_ptr().wrapping_add(id as usize * (nl + 1)));
+                rows.prefetch(id);
                 s.resolved.push(id);
             }
         }
@@ -486,7 +506,7 @@ impl Model {
                     },
                 );
                 if new {
-                    prefetch(rows.as_ptr().wrapping_add(id as usize * (nl + 1)));
+                    rows.prefetch(id);
                 }
                 let c = &mut s.words.slots[slot].count;
                 *c = c.saturating_add(1);
@@ -498,7 +518,7 @@ impl Model {
         for i in 0..s.words.used.len() {
             let t = s.words.take(s.words.used[i]);
             if t.source & FROM_ROWS != 0 {
-                let row = &rows[t.id as usize * (nl + 1)..(t.id as usize + 1) * (nl + 1)];
+                let row = rows.row(t.id);
                 let w = s.tf.weight(t.count, row[0]);
                 word_sq += w * w;
                 add_scaled(&mut s.word_dot, w, &row[1..]);
@@ -562,12 +582,8 @@ impl Model {
                     if s.grams.slots[k as usize].count & SHARED != 0 {
                         let weight = f32::from_bits(s.arena[g + 2]);
                         sq -= weight * weight;
-                        let id = s.arena[g] as usize;
-                        add_scaled(
-                            &mut s.char_dot,
-                            -weight,
-                            &rows[id * (nl + 1) + 1..(id + 1) * (nl + 1)],
-                        );
+                        let id = s.arena[g];
+                        add_scaled(&mut s.char_dot, -weight, &rows.row(id)[1..]);
                     }
                 }
                 char_sq += sq.max(0.0);
@@ -577,12 +593,8 @@ impl Model {
                     if s.grams.slots[k as usize].count & SHARED == 0 {
                         let weight = f32::from_bits(s.arena[g + 2]);
                         char_sq += weight * weight;
-                        let id = s.arena[g] as usize;
-                        add_scaled(
-                            &mut s.char_dot,
-                            weight,
-                            &rows[id * (nl + 1) + 1..(id + 1) * (nl + 1)],
-                        );
+                        let id = s.arena[g];
+                        add_scaled(&mut s.char_dot, weight, &rows.row(id)[1..]);
                     }
                 }
             }
@@ -590,7 +602,7 @@ impl Model {
         for i in 0..s.grams.used.len() {
             let t = s.grams.take(s.grams.used[i]);
             if t.count & SHARED != 0 {
-                let row = &rows[t.id as usize * (nl + 1)..(t.id as usize + 1) * (nl + 1)];
+                let row = rows.row(t.id);
                 let w = s.tf.weight(t.count & !SHARED, row[0]);
                 char_sq += w * w;
                 add_scaled(&mut s.char_dot, w, &row[1..]);
