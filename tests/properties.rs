@@ -1,6 +1,6 @@
 //! Property tests: normalisation is idempotent, explanation spans point at the right characters
-//! of any Unicode input, tokens lie within their text, and scores are probabilities, the same
-//! on every call.
+//! of any Unicode input, tokens lie within their text, scores are probabilities, the same on
+//! every call, and the fast path scores like the plain computation.
 
 use moderato::io::{LabelledSpec, TrainingSet};
 use moderato::model::{Model, ScoreScratch};
@@ -85,6 +85,22 @@ proptest! {
         prop_assert!(first.iter().all(|p| (0.0..=1.0).contains(p)));
         prop_assert_eq!(&first, &second);
         prop_assert_eq!(&first, &again);
+    }
+
+    #[test]
+    fn fast_path_scores_like_the_plain_computation(text in comment()) {
+        // The fast path analyses chunk by chunk through its caches; the plain path analyses
+        // the whole comment. Twice: the second time through warm caches.
+        let m = model();
+        let (mut a, mut b) = (ScoreScratch::default(), ScoreScratch::default());
+        let (mut fast, mut plain) = (Vec::new(), Vec::new());
+        m.probabilities_plain(&text, &mut b, &mut plain);
+        for _ in 0..2 {
+            m.probabilities(&text, &mut a, &mut fast);
+            for (x, y) in fast.iter().zip(&plain) {
+                prop_assert!((x - y).abs() < 1e-5, "{text:?}: {fast:?} vs {plain:?}");
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,11 @@ fn main() {
             "cli::raw_youtube_spam_file_is_read_in_its_own_layout",
         ),
         (
+            "test splits",
+            "datasets/norm/jigsaw_toxic.test.csv",
+            "chunk_analysis::chunks_analyse_like_whole_comments_on_the_shared_test_splits",
+        ),
+        (
             "example page",
             "examples/000_d89a1fc585dc487a.txt",
             "cli::example_page_from_shared_is_scored, thread_pages::shared_example_page",

@@ -18,8 +18,9 @@
 use super::Model;
 use crate::features::table::FeatureTable;
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key};
+use crate::text::chunk::{chunks, CaseCounts, ChunkProfile};
 use crate::text::{AnalyzedDoc, TokenKeys, TokenKind};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 /// Distinct tokens per cache: past it the cache is emptied, which bounds memory on huge inputs.
 const CACHE_LIMIT: usize = 200_000;
@@ -43,6 +44,20 @@ const GRAM_WORDS: usize = 3;
 
 /// Marks a word-block source that is a row of the model's feature rows, not an arena offset.
 const FROM_ROWS: u32 = 1 << 31;
+
+/// Marks a token's entry offset (in a chunk entry and in `FastScratch::offsets`) as that of a
+/// joined token (letters written apart), which word n-grams skip. Offsets stay below it
+/// (`ARENA_LIMIT`).
+const JOINED: u32 = 1 << 31;
+
+// Layout of a chunk entry in `FastScratch::chunk_arena`, in 32-bit words: the chunk's profile,
+// its letter-case counts, its number of tokens, then each token's entry offset (with `JOINED`).
+const C_PROFILE: usize = 0;
+const C_LETTERS: usize = 1;
+const C_UPPER: usize = 2;
+const C_CAPITAL_WORDS: usize = 3;
+const C_TOKENS: usize = 4;
+const C_HEADER: usize = 5;
 
 /// A slot of the per-comment word table: feature id, count, and where the feature's idf and
 /// weights are (an arena offset, or a feature row when `FROM_ROWS` is set).
@@ -219,8 +234,14 @@ pub(crate) struct FastScratch {
     index: FeatureTable,
     arena: Vec<u32>,
     entries: usize,
-    /// Hash of each token of the current comment, then its entry's arena offset.
+    /// Chunk hash → the chunk entry's offset in `chunk_arena` (see `C_HEADER`).
+    chunk_index: FeatureTable,
+    chunk_arena: Vec<u32>,
+    /// The current comment's chunks: hash, byte start (then the chunk entry's offset) and end.
+    chunk_spans: Vec<(u64, u32, u32)>,
+    /// Hash of each token of the current comment.
     hashes: Vec<u64>,
+    /// Arena offset of each token's entry (with `JOINED` for joined tokens).
     offsets: Vec<u32>,
     /// Distinct tokens of the current comment: arena offset and multiplicity.
     distinct: Vec<(u32, u32)>,
@@ -241,6 +262,8 @@ impl FastScratch {
     fn reset_cache(&mut self, labels: usize) {
         self.index.clear();
         self.arena.clear();
+        self.chunk_index.clear();
+        self.chunk_arena.clear();
         self.entries = 0;
         self.labels = labels;
     }
@@ -384,13 +407,147 @@ impl Model {
         off as u32
     }
 
+    /// The arena offset of the entry of `token` (of `doc`), added to the cache if new.
+    #[inline]
+    fn entry_of(
+        &self,
+        s: &mut FastScratch,
+        rows: FeatureRows,
+        doc: &AnalyzedDoc,
+        token: &crate::text::Token,
+    ) -> u32 {
+        let h = token_hash(token.kind, token.text(&doc.normalized.text));
+        match s.index.get(h) {
+            Some(off) => off,
+            None => {
+                self.vectorizer
+                    .analyzer()
+                    .token_term(doc, token, &mut s.term_buf);
+                self.add_entry(s, rows, token.kind, h)
+            }
+        }
+    }
+
+    /// Analyses `chunk` alone and adds its chunk entry; returns the entry's offset.
+    fn add_chunk(&self, s: &mut FastScratch, rows: FeatureRows, chunk: &str, hash: u64) -> u32 {
+        let mut doc = std::mem::take(&mut s.doc);
+        let profile = self.vectorizer.analyzer().analyze_chunk(chunk, &mut doc);
+        let case = CaseCounts::of(chunk);
+        let off = s.chunk_arena.len();
+        s.chunk_arena.extend_from_slice(&[
+            profile.bits() as u32,
+            case.letters,
+            case.upper,
+            case.capital_words,
+            doc.tokens.len() as u32,
+        ]);
+        for token in &doc.tokens {
+            let entry = self.entry_of(s, rows, &doc, token);
+            let joined = if token.kind == TokenKind::Joined {
+                JOINED
+            } else {
+                0
+            };
+            s.chunk_arena.push(entry | joined);
+        }
+        s.chunk_index.insert_growing(hash, off as u32);
+        s.doc = doc;
+        off as u32
+    }
+
+    /// Resolves the tokens of `text` to cache entries chunk by chunk (see
+    /// [`crate::text::chunk`]), through the chunk cache, into `s.offsets`; returns the
+    /// comment's letter-case counts, or `None` when its chunks may read differently together
+    /// than apart and the whole comment must be analysed.
+    fn resolve_by_chunks(
+        &self,
+        text: &str,
+        s: &mut FastScratch,
+        rows: FeatureRows,
+    ) -> Option<CaseCounts> {
+        s.chunk_spans.clear();
+        let base = text.as_ptr() as usize;
+        for chunk in chunks(text) {
+            let h = xxh3_64(chunk.as_bytes());
+            s.chunk_index.prefetch(h);
+            let start = chunk.as_ptr() as usize - base;
+            s.chunk_spans
+                .push((h, start as u32, (start + chunk.len()) as u32));
+        }
+        // Chunk entries, prefetched as they resolve (a new chunk is analysed and added).
+        for i in 0..s.chunk_spans.len() {
+            let (h, start, end) = s.chunk_spans[i];
+            let off = match s.chunk_index.get(h) {
+                Some(off) => off,
+                None => self.add_chunk(s, rows, &text[start as usize..end as usize], h),
+            };
+            prefetch(s.chunk_arena.as_ptr().wrapping_add(off as usize));
+            s.chunk_spans[i].1 = off;
+        }
+        s.offsets.clear();
+        let mut case = CaseCounts::default();
+        let mut prev: Option<ChunkProfile> = None;
+        for &(_, off, _) in &s.chunk_spans {
+            let entry = &s.chunk_arena[off as usize..];
+            let profile = ChunkProfile::from_bits(entry[C_PROFILE] as u8);
+            if profile.is_split() || prev.is_some_and(|p| p.may_join(profile)) {
+                return None;
+            }
+            prev = Some(profile);
+            case.add(CaseCounts {
+                letters: entry[C_LETTERS],
+                upper: entry[C_UPPER],
+                capital_words: entry[C_CAPITAL_WORDS],
+            });
+            let tokens = &entry[C_HEADER..C_HEADER + entry[C_TOKENS] as usize];
+            for &t in tokens {
+                prefetch(s.arena.as_ptr().wrapping_add((t & !JOINED) as usize));
+            }
+            s.offsets.extend_from_slice(tokens);
+        }
+        Some(case)
+    }
+
+    /// Resolves the tokens of `text`, analysed whole, to cache entries into `s.offsets`;
+    /// returns whether the comment is shouted and its number of all-capital words.
+    fn resolve_whole(&self, text: &str, s: &mut FastScratch, rows: FeatureRows) -> (bool, u32) {
+        let mut doc = std::mem::take(&mut s.doc);
+        self.vectorizer.analyzer().analyze(text, &mut doc, false);
+        // Hash every token and prefetch its index slot, then resolve the hashes and prefetch
+        // the entries.
+        s.hashes.clear();
+        for token in &doc.tokens {
+            let h = token_hash(token.kind, token.text(&doc.normalized.text));
+            s.index.prefetch(h);
+            s.hashes.push(h);
+        }
+        s.offsets.clear();
+        for token in &doc.tokens {
+            let off = self.entry_of(s, rows, &doc, token);
+            prefetch(s.arena.as_ptr().wrapping_add(off as usize));
+            let joined = if token.kind == TokenKind::Joined {
+                JOINED
+            } else {
+                0
+            };
+            s.offsets.push(off | joined);
+        }
+        let cues = (doc.shouting, doc.capital_words);
+        s.doc = doc;
+        cues
+    }
+
     /// Margins (bias plus dot product) of every label for `text`.
     pub(crate) fn margins_fast<'s>(&self, text: &str, s: &'s mut FastScratch) -> &'s [f32] {
         let analyzer = self.vectorizer.analyzer();
         let vocab = self.vectorizer.vocabulary();
         let rows = self.feature_rows();
         let nl = self.labels.len();
-        if s.labels != nl || s.entries > CACHE_LIMIT || s.arena.len() > ARENA_LIMIT {
+        if s.labels != nl
+            || s.entries > CACHE_LIMIT
+            || s.arena.len() > ARENA_LIMIT
+            || s.chunk_arena.len() > ARENA_LIMIT
+        {
             s.reset_cache(nl);
         }
         s.comment = s.comment.wrapping_add(1);
@@ -400,37 +557,23 @@ impl Model {
             s.reset_cache(nl);
         }
         let comment = s.comment;
-        let mut doc = std::mem::take(&mut s.doc);
-        analyzer.analyze(text, &mut doc, false);
 
-        // Tokens to cache entries: hash every token and prefetch its index slot, then resolve
-        // the hashes and prefetch the entries.
-        s.hashes.clear();
-        for token in &doc.tokens {
-            let h = token_hash(token.kind, token.text(&doc.normalized.text));
-            s.index.prefetch(h);
-            s.hashes.push(h);
-        }
-        s.offsets.clear();
-        for (i, token) in doc.tokens.iter().enumerate() {
-            let h = s.hashes[i];
-            let off = match s.index.get(h) {
-                Some(off) => off,
-                None => {
-                    analyzer.token_term(&doc, token, &mut s.term_buf);
-                    self.add_entry(s, rows, token.kind, h)
-                }
-            };
-            prefetch(s.arena.as_ptr().wrapping_add(off as usize));
-            s.offsets.push(off);
-        }
+        // Tokens to cache entries: chunk by chunk through the chunk cache when the comment
+        // allows it, else from the whole comment's analysis.
+        let (shouting, capital_words) = match self.resolve_by_chunks(text, s, rows) {
+            Some(case) if analyzer.config().cues => (case.shouting(), case.capital_words),
+            Some(_) => (false, 0),
+            None => self.resolve_whole(text, s, rows),
+        };
 
         // Distinct tokens with multiplicities; word n-gram keys.
         let max_n = analyzer.config().word_ngram_max;
         s.distinct.clear();
         s.bigrams.clear();
         let (mut prev1, mut prev2): (Option<u64>, Option<u64>) = (None, None);
-        for (token, &off) in doc.tokens.iter().zip(&s.offsets) {
+        for i in 0..s.offsets.len() {
+            let token = s.offsets[i];
+            let off = token & !JOINED;
             let o = off as usize;
             if s.arena[o + H_STAMP] != comment {
                 s.arena[o + H_STAMP] = comment;
@@ -438,7 +581,7 @@ impl Model {
                 s.distinct.push((off, 0));
             }
             s.distinct[s.arena[o + H_LOCAL] as usize].1 += 1;
-            if token.kind == TokenKind::Joined {
+            if token & JOINED != 0 {
                 continue;
             }
             let key = s.arena[o + H_KEY] as u64 | (s.arena[o + H_KEY + 1] as u64) << 32;
@@ -487,8 +630,8 @@ impl Model {
             }
         }
         let doc_cues = [
-            doc.shouting.then(cue_shout_key),
-            cue_capital_words_key(doc.capital_words),
+            shouting.then(cue_shout_key),
+            cue_capital_words_key(capital_words),
         ];
         for key in s
             .bigrams
@@ -614,7 +757,6 @@ impl Model {
         for ((d, c), l) in s.word_dot.iter_mut().zip(&s.char_dot).zip(&self.labels) {
             *d = l.bias + *d * ws + *c * cs;
         }
-        s.doc = doc;
         &s.word_dot
     }
 }

@@ -2,6 +2,7 @@
 //! comment into normalised text, tokens, and feature keys (stemmed word n-grams, character
 //! n-grams within words, a few cues), so that training and scoring can never disagree.
 
+use super::chunk::CaseCounts;
 use super::deobfuscate::{deobfuscate_into, Homoglyphs};
 use super::language::Language;
 use super::lexicon::{embedded_abusive_spans, is_abusive, unmask};
@@ -210,9 +211,9 @@ impl Analyzer {
         }
         tokenize_into(&doc.normalized.text, &mut doc.tokens);
         if self.config.cues {
-            let (shouting, capital_words) = case_profile(text);
-            doc.shouting = shouting;
-            doc.capital_words = capital_words;
+            let case = CaseCounts::of(text);
+            doc.shouting = case.shouting();
+            doc.capital_words = case.capital_words;
         } else {
             doc.shouting = false;
             doc.capital_words = 0;
@@ -463,37 +464,15 @@ pub fn cue_capital_words_key(count: u32) -> Option<u64> {
     Some(xxh3_64_with_seed(bucket, SEED_WORD))
 }
 
-/// Whether a comment is shouted (at least 8 letters, 70 % or more capitals) and how many of
-/// its words (two letters or more) are all capitals.
-fn case_profile(text: &str) -> (bool, u32) {
-    let (mut letters, mut upper) = (0u32, 0u32);
-    let (mut word_len, mut word_upper, mut capital_words) = (0u32, true, 0u32);
-    for c in text.chars() {
-        if c.is_alphabetic() {
-            letters += 1;
-            word_len += 1;
-            if c.is_uppercase() {
-                upper += 1;
-            } else {
-                word_upper = false;
-            }
-        } else {
-            if word_len >= 2 && word_upper {
-                capital_words += 1;
-            }
-            word_len = 0;
-            word_upper = true;
-        }
-    }
-    if word_len >= 2 && word_upper {
-        capital_words += 1;
-    }
-    (letters >= 8 && upper * 10 >= letters * 7, capital_words)
+#[cfg(test)]
+fn is_shouting(text: &str) -> bool {
+    CaseCounts::of(text).shouting()
 }
 
 #[cfg(test)]
-fn is_shouting(text: &str) -> bool {
-    case_profile(text).0
+fn case_profile(text: &str) -> (bool, u32) {
+    let case = CaseCounts::of(text);
+    (case.shouting(), case.capital_words)
 }
 
 #[cfg(test)]

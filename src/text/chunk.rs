@@ -1,0 +1,276 @@
+//! Comments analysed piece by piece, for callers that cache the analysis of each piece.
+//!
+//! A chunk is a run of a comment between ASCII whitespace. Normalisation works character by
+//! character, de-obfuscation and tokenisation work on space-separated pieces of the normalised
+//! text, and the case cues count letters and words that whitespace ends, so a chunk analyses
+//! the same alone as inside its comment, with two exceptions: single letters written apart
+//! over several chunks (`s t u p i d`, read as one word), and a chunk whose normalised form
+//! holds a space (Unicode spaces). [`ChunkProfile`] records what a chunk looks like at its
+//! edges so that a caller can tell when its chunks may interact; then it must analyse the
+//! whole comment instead.
+
+use super::{AnalyzedDoc, Analyzer, TokenKind};
+
+/// Letter-case counts of a text, from which the case cues are derived; they add up over the
+/// chunks of a comment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaseCounts {
+    /// Letters.
+    pub letters: u32,
+    /// Capital letters.
+    pub upper: u32,
+    /// Words of two or more letters written all in capitals.
+    pub capital_words: u32,
+}
+
+impl CaseCounts {
+    /// Counts the letters, capitals and all-capital words of `text`.
+    pub fn of(text: &str) -> Self {
+        let mut counts = CaseCounts::default();
+        let (mut word_len, mut word_upper) = (0u32, true);
+        let end_word = |word_len: u32, word_upper: bool, counts: &mut CaseCounts| {
+            if word_len >= 2 && word_upper {
+                counts.capital_words += 1;
+            }
+        };
+        if text.is_ascii() {
+            for b in text.bytes() {
+                if b.is_ascii_alphabetic() {
+                    counts.letters += 1;
+                    word_len += 1;
+                    if b.is_ascii_uppercase() {
+                        counts.upper += 1;
+                    } else {
+                        word_upper = false;
+                    }
+                } else {
+                    end_word(word_len, word_upper, &mut counts);
+                    (word_len, word_upper) = (0, true);
+                }
+            }
+        } else {
+            for c in text.chars() {
+                if c.is_alphabetic() {
+                    counts.letters += 1;
+                    word_len += 1;
+                    if c.is_uppercase() {
+                        counts.upper += 1;
+                    } else {
+                        word_upper = false;
+                    }
+                } else {
+                    end_word(word_len, word_upper, &mut counts);
+                    (word_len, word_upper) = (0, true);
+                }
+            }
+        }
+        end_word(word_len, word_upper, &mut counts);
+        counts
+    }
+
+    /// Adds the counts of another chunk of the same comment.
+    pub fn add(&mut self, other: CaseCounts) {
+        self.letters += other.letters;
+        self.upper += other.upper;
+        self.capital_words += other.capital_words;
+    }
+
+    /// Whether the text is shouted: at least 8 letters, 70 % or more of them capitals.
+    pub fn shouting(&self) -> bool {
+        self.letters >= 8 && self.upper * 10 >= self.letters * 7
+    }
+}
+
+/// The chunks of `text`: its runs between ASCII whitespace, empty ones left out.
+pub fn chunks(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_ascii_whitespace())
+        .filter(|c| !c.is_empty())
+}
+
+/// What a chunk analysed alone looks like at its edges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChunkProfile(u8);
+
+impl ChunkProfile {
+    /// The first token is a one-letter word at the chunk's start.
+    const STARTS_SINGLE: u8 = 1;
+    /// The last token is a one-letter word at the chunk's end.
+    const ENDS_SINGLE: u8 = 2;
+    /// De-obfuscation could start a run of spaced letters here: at most three bytes, a
+    /// lowercase letter at the end and only punctuation before it.
+    const SPACED_HEAD: u8 = 4;
+    /// A lowercase letter first, then nothing or punctuation: the next letter of such a run.
+    const SPACED_NEXT: u8 = 8;
+    /// The normalised chunk holds a space: it cannot be analysed alone.
+    const SPLIT: u8 = 16;
+
+    /// Whether the chunk cannot be analysed apart from its comment.
+    pub fn is_split(self) -> bool {
+        self.0 & Self::SPLIT != 0
+    }
+
+    /// Whether this chunk followed by `next` may analyse differently together than apart
+    /// (letters written apart over both).
+    pub fn may_join(self, next: ChunkProfile) -> bool {
+        (self.0 & Self::ENDS_SINGLE != 0 && next.0 & Self::STARTS_SINGLE != 0)
+            || (self.0 & Self::SPACED_HEAD != 0 && next.0 & Self::SPACED_NEXT != 0)
+    }
+
+    /// The profile as a number, for storing it.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// A profile stored with [`ChunkProfile::bits`].
+    pub fn from_bits(bits: u8) -> Self {
+        ChunkProfile(bits)
+    }
+}
+
+impl Analyzer {
+    /// Analyses one chunk (see [`chunks`]) alone into `doc`, as [`Analyzer::analyze`] does a
+    /// comment, and says how it may interact with its neighbours.
+    pub fn analyze_chunk(&self, chunk: &str, doc: &mut AnalyzedDoc) -> ChunkProfile {
+        self.analyze(chunk, doc, false);
+        let text = doc.normalized.text.as_str();
+        let mut bits = 0u8;
+        if text.contains(' ') || (self.config().deobfuscate && doc.unfolded.text.contains(' ')) {
+            bits |= ChunkProfile::SPLIT;
+        }
+        let single =
+            |t: &super::Token| t.kind == TokenKind::Word && t.text(text).chars().count() == 1;
+        if let Some(first) = doc.tokens.first() {
+            if first.start == 0 && single(first) {
+                bits |= ChunkProfile::STARTS_SINGLE;
+            }
+        }
+        // Joined tokens come after the pieces they span; the last piece is what borders the
+        // next chunk.
+        if let Some(last) = doc
+            .tokens
+            .iter()
+            .rev()
+            .find(|t| t.kind != TokenKind::Joined)
+        {
+            if last.end as usize == text.len() && single(last) {
+                bits |= ChunkProfile::ENDS_SINGLE;
+            }
+        }
+        let raw = if self.config().deobfuscate {
+            doc.unfolded.text.as_bytes()
+        } else {
+            text.as_bytes()
+        };
+        if let Some((&last, before)) = raw.split_last() {
+            if raw.len() <= 3
+                && last.is_ascii_lowercase()
+                && before.iter().all(u8::is_ascii_punctuation)
+            {
+                bits |= ChunkProfile::SPACED_HEAD;
+            }
+        }
+        if let Some((&first, after)) = raw.split_first() {
+            if first.is_ascii_lowercase() && after.iter().all(u8::is_ascii_punctuation) {
+                bits |= ChunkProfile::SPACED_NEXT;
+            }
+        }
+        ChunkProfile(bits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{AnalyzerConfig, Language};
+
+    /// Tokens (kind and text) and case cues.
+    type Analysis = (Vec<(TokenKind, String)>, bool, u32);
+
+    /// The analysis of `text` whole.
+    fn whole(analyzer: &Analyzer, text: &str) -> Analysis {
+        let mut doc = AnalyzedDoc::default();
+        analyzer.analyze(text, &mut doc, false);
+        let tokens = doc
+            .tokens
+            .iter()
+            .map(|t| (t.kind, t.text(&doc.normalized.text).to_string()))
+            .collect();
+        (tokens, doc.shouting, doc.capital_words)
+    }
+
+    /// The same from its chunks, or `None` when the chunks say they may interact.
+    fn by_chunks(analyzer: &Analyzer, text: &str) -> Option<Analysis> {
+        let mut doc = AnalyzedDoc::default();
+        let (mut tokens, mut case) = (Vec::new(), CaseCounts::default());
+        let mut prev: Option<ChunkProfile> = None;
+        for chunk in chunks(text) {
+            let profile = analyzer.analyze_chunk(chunk, &mut doc);
+            if profile.is_split() || prev.is_some_and(|p| p.may_join(profile)) {
+                return None;
+            }
+            prev = Some(profile);
+            tokens.extend(
+                doc.tokens
+                    .iter()
+                    .map(|t| (t.kind, t.text(&doc.normalized.text).to_string())),
+            );
+            case.add(CaseCounts::of(chunk));
+        }
+        let cues = analyzer.config().cues;
+        Some((
+            tokens,
+            cues && case.shouting(),
+            if cues { case.capital_words } else { 0 },
+        ))
+    }
+
+    #[test]
+    fn chunks_analyse_like_the_whole_comment_or_say_they_cannot() {
+        let texts = [
+            "You are an IDIOT, a total idiot!!",
+            "WIN a FREE prize NOW at www.win-prize.com or e-mail joe@spam.com",
+            "s t u p i d people",
+            "what a s t u p i d idea",
+            "(a b c) and $a b c$ and u r dumb",
+            "hello,a b c",
+            "st.upid f*ck f_u_c_k idiiiot sh1t @ss",
+            "fullwidth ｉｄｉｏｔ and cyrillic іdіоt",
+            "a\u{00A0}b c",
+            "zero\u{200B}width and\ttabs\nand   spaces",
+            "I think a lot, I do",
+            "x",
+            "",
+            "  ",
+            "2024-01-01 12:30 $100 50% 🙂🙂 !!! ???",
+            "p e o p l e, listen",
+            "i h a t e you",
+            "e-mail me: me@x.org.",
+        ];
+        for languages in [vec![Language::English], vec![Language::German]] {
+            let analyzer = Analyzer::new(AnalyzerConfig {
+                languages,
+                ..AnalyzerConfig::default()
+            });
+            let mut fell_back = 0;
+            for text in texts {
+                match by_chunks(&analyzer, text) {
+                    Some(got) => assert_eq!(got, whole(&analyzer, text), "{text:?}"),
+                    None => fell_back += 1,
+                }
+            }
+            // The spaced-letter texts must be caught; the others go through chunks.
+            assert!((5..=9).contains(&fell_back), "{fell_back} fell back");
+        }
+    }
+
+    #[test]
+    fn case_counts_add_up_over_chunks() {
+        let text = "WIN a FREE prize NOW, ÄRGER über ALLES";
+        let mut sum = CaseCounts::default();
+        for chunk in chunks(text) {
+            sum.add(CaseCounts::of(chunk));
+        }
+        assert_eq!(sum, CaseCounts::of(text));
+        assert_eq!(sum.capital_words, 5);
+    }
+}
