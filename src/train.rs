@@ -320,7 +320,9 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
         block_precision_target: options.block_precision,
         rows: set.texts.len() as u64,
     };
-    Ok(Model::new(vectorizer, heads, card))
+    let mut model = Model::new(vectorizer, heads, card);
+    model.warm_up(&set.texts);
+    Ok(model)
 }
 
 /// How the NB-scaled member of the blend scales each feature. Both are naive-Bayes ratios of

@@ -15,6 +15,7 @@
 //! (the model's feature row of idf and weights), with the index slots and rows prefetched a
 //! loop ahead, and per-comment counting in small tables that stay in the first-level cache.
 
+use super::warm::{WarmCache, WarmTables};
 use super::Model;
 use crate::features::table::FeatureTable;
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key};
@@ -256,17 +257,121 @@ pub(crate) struct FastScratch {
     word_dot: Vec<f32>,
     char_dot: Vec<f32>,
     labels: usize,
+    /// The model whose entries the caches hold (`Model::id`; 0 for none).
+    owner: u64,
 }
 
 impl FastScratch {
-    fn reset_cache(&mut self, labels: usize) {
-        self.index.clear();
-        self.arena.clear();
-        self.chunk_index.clear();
-        self.chunk_arena.clear();
-        self.entries = 0;
+    /// Empties the caches, or starts them from a warm cache.
+    fn reset_cache(&mut self, labels: usize, warm: Option<&WarmTables>) {
+        match warm {
+            Some(w) => {
+                self.index.clone_from(&w.index);
+                self.arena.clone_from(&w.arena);
+                self.entries = w.entries;
+                self.chunk_index.clone_from(&w.chunk_index);
+                self.chunk_arena.clone_from(&w.chunk_arena);
+            }
+            None => {
+                self.index.clear();
+                self.arena.clear();
+                self.entries = 0;
+                self.chunk_index.clear();
+                self.chunk_arena.clear();
+            }
+        }
         self.labels = labels;
     }
+
+    /// Size of the token arena, in 32-bit words.
+    pub(super) fn arena_len(&self) -> usize {
+        self.arena.len()
+    }
+
+    /// The caches as a warm cache (see [`super::warm`]).
+    pub(super) fn into_warm(self) -> WarmCache {
+        let mut tokens: Vec<(u64, u32)> = self.index.pairs().collect();
+        tokens.sort_unstable_by_key(|&(_, off)| off);
+        let mut chunks: Vec<(u64, u32)> = self.chunk_index.pairs().collect();
+        chunks.sort_unstable_by_key(|&(_, off)| off);
+        WarmCache {
+            tokens,
+            arena: self.arena,
+            chunks,
+            chunk_arena: self.chunk_arena,
+        }
+    }
+}
+
+/// Size in 32-bit words of the token entry starting at `arena[o..]`, or `None` when its header
+/// is cut short.
+fn entry_len(arena: &[u32], o: usize, labels: usize) -> Option<usize> {
+    let header = arena.get(o..o + HEADER)?;
+    let (words, grams) = (header[H_WORDS] as usize, header[H_GRAMS] as usize);
+    Some(HEADER + labels + words * (WORD_FIXED + labels) + grams * GRAM_WORDS)
+}
+
+/// The start of every token entry of a stored arena, checking that the entries tile it, are
+/// unstamped, and name features below `features`.
+pub(super) fn entry_starts(
+    arena: &[u32],
+    labels: usize,
+    features: usize,
+) -> Result<Vec<u32>, String> {
+    let mut starts = Vec::new();
+    let mut o = 0usize;
+    while o < arena.len() {
+        let bad = |what: &str| format!("warm cache token entry at {o}: {what}");
+        let len = entry_len(arena, o, labels)
+            .filter(|&n| o + n <= arena.len() && o + n < JOINED as usize)
+            .ok_or_else(|| bad("cut short"))?;
+        if arena[o + H_STAMP] != EMPTY {
+            return Err(bad("stamped"));
+        }
+        let view = EntryView::at(arena, o as u32, labels);
+        let word_ids = (0..view.n_words).map(|w| view.words + w * (WORD_FIXED + labels));
+        let gram_ids = (0..view.n_grams).map(|g| view.grams + g * GRAM_WORDS);
+        if word_ids
+            .chain(gram_ids)
+            .any(|at| arena[at] as usize >= features)
+        {
+            return Err(bad("feature out of range"));
+        }
+        starts.push(o as u32);
+        o += len;
+    }
+    Ok(starts)
+}
+
+/// The start of every chunk entry of a stored chunk arena, checking that the entries tile it
+/// and that their tokens are entries of `token_starts`.
+pub(super) fn chunk_entry_starts(
+    chunk_arena: &[u32],
+    token_starts: &[u32],
+) -> Result<Vec<u32>, String> {
+    let mut starts = Vec::new();
+    let mut o = 0usize;
+    while o < chunk_arena.len() {
+        let bad = |what: &str| format!("warm cache chunk entry at {o}: {what}");
+        let n = chunk_arena
+            .get(o + C_TOKENS)
+            .map(|&n| n as usize)
+            .filter(|&n| o + C_HEADER + n <= chunk_arena.len())
+            .ok_or_else(|| bad("cut short"))?;
+        if chunk_arena[o + C_PROFILE] > u8::MAX as u32 {
+            return Err(bad("unknown profile"));
+        }
+        let tokens = &chunk_arena[o + C_HEADER..o + C_HEADER + n];
+        if tokens
+            .iter()
+            .any(|&t| token_starts.binary_search(&(t & !JOINED)).is_err())
+        {
+            return Err(bad("token is not an entry"));
+        }
+        starts.push(o as u32);
+        o += C_HEADER + n;
+    }
+    Ok(starts)
 }
 
 /// Where a cache entry's parts start in the arena.
@@ -455,6 +560,14 @@ impl Model {
         off as u32
     }
 
+    /// Adds the chunk entry of `chunk` (hash `hash`) and its tokens' entries to `s`.
+    pub(super) fn add_chunk_entry(&self, s: &mut FastScratch, chunk: &str, hash: u64) {
+        if s.labels != self.labels.len() {
+            s.reset_cache(self.labels.len(), None);
+        }
+        self.add_chunk(s, self.feature_rows(), chunk, hash);
+    }
+
     /// Resolves the tokens of `text` to cache entries chunk by chunk (see
     /// [`crate::text::chunk`]), through the chunk cache, into `s.offsets`; returns the
     /// comment's letter-case counts, or `None` when its chunks may read differently together
@@ -543,18 +656,19 @@ impl Model {
         let vocab = self.vectorizer.vocabulary();
         let rows = self.feature_rows();
         let nl = self.labels.len();
-        if s.labels != nl
+        s.comment = s.comment.wrapping_add(1);
+        if s.owner != self.id
+            || s.labels != nl
             || s.entries > CACHE_LIMIT
             || s.arena.len() > ARENA_LIMIT
             || s.chunk_arena.len() > ARENA_LIMIT
+            || s.comment == EMPTY
         {
-            s.reset_cache(nl);
-        }
-        s.comment = s.comment.wrapping_add(1);
-        if s.comment == EMPTY {
-            // Stamps would be ambiguous (EMPTY marks a new entry): start the cache afresh.
+            // Another model's entries, caches past their bounds, or stamps about to become
+            // ambiguous (EMPTY marks a new entry): start afresh, from the warm cache if any.
+            s.reset_cache(nl, self.warm_tables());
+            s.owner = self.id;
             s.comment = 0;
-            s.reset_cache(nl);
         }
         let comment = s.comment;
 

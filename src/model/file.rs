@@ -306,6 +306,9 @@ fn decode_v2(payload: &[u8]) -> std::result::Result<Model, String> {
         weights,
         card: meta.card,
         rows: Default::default(),
+        warm: Default::default(),
+        warm_tables: Default::default(),
+        id: super::next_model_id(),
     })
 }
 

@@ -3,6 +3,7 @@
 pub mod card;
 mod fast;
 pub mod file;
+pub mod warm;
 
 /// Tiny models trained in memory, for the model's unit tests.
 #[cfg(test)]
@@ -62,6 +63,21 @@ pub struct Model {
     /// Feature rows of idf and weights for the scoring fast path, built on first use.
     #[serde(skip)]
     rows: std::sync::OnceLock<Vec<f32>>,
+    /// Cache entries made at training time for the fast path (see [`warm`]).
+    #[serde(skip)]
+    warm: warm::WarmCache,
+    /// The warm cache's tables, built on first use.
+    #[serde(skip)]
+    warm_tables: std::sync::OnceLock<warm::WarmTables>,
+    /// Identifies this model's values to the fast path's caches.
+    #[serde(skip, default = "next_model_id")]
+    id: u64,
+}
+
+/// A number no other model of this process has, for [`Model::id`].
+fn next_model_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Reusable buffers for scoring on one thread.
@@ -110,7 +126,27 @@ impl Model {
             weights,
             card,
             rows: Default::default(),
+            warm: Default::default(),
+            warm_tables: Default::default(),
+            id: next_model_id(),
         }
+    }
+
+    /// Makes the fast path's warm cache from (training) comments: see [`warm`].
+    pub fn warm_up(&mut self, texts: &[String]) {
+        self.warm = warm::WarmCache::build(self, texts);
+        self.warm_tables = Default::default();
+        self.id = next_model_id();
+    }
+
+    /// The fast path's warm cache.
+    pub fn warm_cache(&self) -> &warm::WarmCache {
+        &self.warm
+    }
+
+    /// The warm cache's tables, if it holds anything.
+    fn warm_tables(&self) -> Option<&warm::WarmTables> {
+        (!self.warm.is_empty()).then(|| self.warm_tables.get_or_init(|| self.warm.tables()))
     }
 
     /// The per-label heads, in output order.
