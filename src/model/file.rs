@@ -417,6 +417,17 @@ mod tests {
             .collect()
     }
 
+    /// Bits of the probabilities that the code which wrote the version-2 fixture gave for it
+    /// fixture on [`TEXTS`]: toxic and spam by the fast path, then by the plain path.
+    const V2_FIXTURE_SCORES: [[u32; 4]; 6] = [
+        [0x3f6fc885, 0x3d33b30c, 0x3f6fc886, 0x3d33b309],
+        [0x3f1329aa, 0x3da2af5a, 0x3f1329aa, 0x3da2af5c],
+        [0x3e721440, 0x3df3f8a7, 0x3e721440, 0x3df3f8a7],
+        [0x3e650709, 0x3e108f7a, 0x3e650709, 0x3e108f7a],
+        [0x3edb738b, 0x3f6d7e1a, 0x3edb738a, 0x3f6d7e1a],
+        [0x3e910a6c, 0x3de1dc97, 0x3e910a6c, 0x3de1dc9b],
+    ];
+
     fn path() -> &'static Path {
         Path::new("m.model")
     }
@@ -450,6 +461,18 @@ mod tests {
         assert_eq!(v2.thresholds(), v1.thresholds());
         let flagged = v1.score("you s t u p i d idiot", &mut ScoreScratch::default(), 0);
         assert!(flagged.verdict.flags.contains(&0), "{flagged:?}");
+    }
+
+    /// A version-2 file written by moderato before version 3 existed (`moderato train` on every
+    /// fourth row of training-data/comments.csv, character 3–4-grams, English and German), and
+    /// the probabilities that code gave on [`TEXTS`] (fast path then plain path, per text).
+    #[test]
+    fn a_version_2_file_from_the_old_code_loads_and_scores_as_before() {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/model-v2.model");
+        let bytes = std::fs::read(fixture).unwrap();
+        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 2);
+        let v2 = from_bytes(&bytes, path()).unwrap();
+        assert_eq!(score_bits(&v2), V2_FIXTURE_SCORES);
     }
 
     fn error_of(bytes: &[u8]) -> String {
