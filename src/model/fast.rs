@@ -354,6 +354,8 @@ impl Model {
         };
         let mut sq = 0f32;
         let mut n_grams = 0u32;
+        // Per-word character blocks need only the partials: the n-grams are not kept.
+        let keep_grams = analyzer.config().char_block == crate::text::CharBlock::Exact;
         let mut i = 0;
         while i < s.resolved.len() {
             let id = s.resolved[i];
@@ -364,10 +366,12 @@ impl Model {
             let count = (j - i) as u32;
             let r = row(id);
             let weight = s.tf.weight(count, r[0]);
-            s.arena.extend_from_slice(&[id, count, weight.to_bits()]);
+            if keep_grams {
+                s.arena.extend_from_slice(&[id, count, weight.to_bits()]);
+            }
             sq += weight * weight;
             add_scaled(partial, weight, &r[1..]);
-            n_grams += 1;
+            n_grams += u32::from(keep_grams);
             i = j;
         }
         for (slot, p) in s.arena[off + HEADER..off + HEADER + nl]
@@ -530,7 +534,23 @@ impl Model {
             }
         }
 
-        // Character block: per-comment n-gram counts to find the shared n-grams.
+        // Character block, per word (`CharBlock::PerWord`): the words' partials weighted by
+        // `1 + ln m`, the squared norm approximated without cross terms; the entries keep no
+        // n-grams in this mode.
+        s.char_dot.clear();
+        s.char_dot.resize(nl, 0.0);
+        let mut char_sq = 0f32;
+        if analyzer.config().char_block == crate::text::CharBlock::PerWord {
+            for &(off, m) in &s.distinct {
+                let o = off as usize;
+                let t = s.tf.weight(m, 1.0);
+                char_sq += t * t * f32::from_bits(s.arena[o + H_SQ]);
+                add_scaled_bits(&mut s.char_dot, t, &s.arena[o + HEADER..o + HEADER + nl]);
+            }
+            return self.finish_margins(s, doc, word_sq, char_sq);
+        }
+
+        // Character block, exact: per-comment n-gram counts to find the shared n-grams.
         let total: usize = s
             .distinct
             .iter()
@@ -553,9 +573,6 @@ impl Model {
                 s.gram_slots.push(slot as u32);
             }
         }
-        s.char_dot.clear();
-        s.char_dot.resize(nl, 0.0);
-        let mut char_sq = 0f32;
         let mut at = 0usize;
         for &(off, m) in &s.distinct {
             let o = off as usize;
@@ -609,6 +626,18 @@ impl Model {
             }
         }
 
+        self.finish_margins(s, doc, word_sq, char_sq)
+    }
+
+    /// The margins from the blocks' dot products and squared norms; gives the scratch its
+    /// analysed comment back.
+    fn finish_margins<'s>(
+        &self,
+        s: &'s mut FastScratch,
+        doc: AnalyzedDoc,
+        word_sq: f32,
+        char_sq: f32,
+    ) -> &'s [f32] {
         let scale = |sq: f32| if sq > 0.0 { sq.sqrt().recip() } else { 0.0 };
         let (ws, cs) = (scale(word_sq), scale(char_sq));
         for ((d, c), l) in s.word_dot.iter_mut().zip(&s.char_dot).zip(&self.labels) {
@@ -622,9 +651,16 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use crate::model::ScoreScratch;
+    use crate::text::CharBlock;
 
     #[test]
     fn fast_path_matches_the_plain_computation() {
+        for char_block in [CharBlock::Exact, CharBlock::PerWord] {
+            fast_path_matches_the_plain_computation_with(char_block);
+        }
+    }
+
+    fn fast_path_matches_the_plain_computation_with(char_block: CharBlock) {
         let texts = [
             "you idiot, you stupid idiot",
             "what a lovely day for a walk",
@@ -635,7 +671,7 @@ mod tests {
             "s t u p i d and f*ck you",
             "the theory of the thesis",
         ];
-        let model = crate::model::test_models::trained(
+        let model = crate::model::test_models::trained_with(
             &texts,
             &[
                 (
@@ -647,6 +683,11 @@ mod tests {
                     &[false, true, false, false, false, true, false, true],
                 ),
             ],
+            char_block,
+        );
+        assert_eq!(
+            model.vectorizer().analyzer().config().char_block,
+            char_block
         );
         let (mut a, mut b) = (ScoreScratch::default(), ScoreScratch::default());
         // A long comment of many distinct words first: the per-comment tables grow, and the
@@ -669,7 +710,10 @@ mod tests {
                 model.probabilities(text, &mut a, &mut fast);
                 model.probabilities_plain(text, &mut b, &mut plain);
                 for (x, y) in fast.iter().zip(&plain) {
-                    assert!((x - y).abs() < 1e-5, "{text:?}: {fast:?} vs {plain:?}");
+                    assert!(
+                        (x - y).abs() < 1e-5,
+                        "{char_block:?}, {text:?}: {fast:?} vs {plain:?}"
+                    );
                 }
             }
         }

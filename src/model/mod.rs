@@ -12,8 +12,12 @@ pub(crate) mod test_models {
     use crate::train::{train, NoProgress, TrainOptions};
 
     /// Trains on `texts` with one `(label, per-text value)` pair per label, every feature kept
-    /// (min_df 1), English and German stems.
-    pub fn trained(texts: &[&str], labels: &[(&str, &[bool])]) -> Model {
+    /// (min_df 1), English and German stems, the given character block.
+    pub fn trained_with(
+        texts: &[&str],
+        labels: &[(&str, &[bool])],
+        char_block: crate::text::CharBlock,
+    ) -> Model {
         let set = TrainingSet {
             texts: texts.iter().map(|s| s.to_string()).collect(),
             labels: labels.iter().map(|(name, _)| name.to_string()).collect(),
@@ -29,6 +33,7 @@ pub(crate) mod test_models {
             crate::text::Language::English,
             crate::text::Language::German,
         ];
+        options.analyzer.char_block = char_block;
         train(&set, &options, &NoProgress).expect("a tiny model trains")
     }
 }
@@ -50,8 +55,8 @@ pub struct LabelModel {
     pub thresholds: Thresholds,
 }
 
-/// A trained moderato model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A trained moderato model (stored by [`file`]).
+#[derive(Debug, Clone)]
 pub struct Model {
     vectorizer: Vectorizer,
     labels: Vec<LabelModel>,
@@ -60,7 +65,6 @@ pub struct Model {
     weights: Vec<f32>,
     card: ModelCard,
     /// Feature rows of idf and weights for the scoring fast path, built on first use.
-    #[serde(skip)]
     rows: std::sync::OnceLock<Vec<f32>>,
 }
 
