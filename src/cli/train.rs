@@ -65,7 +65,7 @@ pub struct TrainArgs {
     /// over the whole comment) or per-word (the sum of each distinct word's own n-gram vector,
     /// weighted by 1 + ln of its occurrences; cheaper to score). Also `"char_block"` in a
     /// config.
-    /// [default: exact]
+    /// [default: per-word]
     #[arg(long, value_name = "exact|per-word")]
     char_block: Option<CharBlock>,
     /// Minimum number of comments a feature must occur in.
