@@ -547,97 +547,84 @@ impl Model {
                 char_sq += t * t * f32::from_bits(s.arena[o + H_SQ]);
                 add_scaled_bits(&mut s.char_dot, t, &s.arena[o + HEADER..o + HEADER + nl]);
             }
-            return self.finish_margins(s, doc, word_sq, char_sq);
-        }
-
-        // Character block, exact: per-comment n-gram counts to find the shared n-grams.
-        let total: usize = s
-            .distinct
-            .iter()
-            .map(|&(off, _)| s.arena[off as usize + H_GRAMS] as usize)
-            .sum();
-        s.grams.prepare(total);
-        s.gram_slots.clear();
-        for &(off, m) in &s.distinct {
-            let view = EntryView::at(&s.arena, off, nl);
-            for g in 0..view.n_grams {
-                let at = view.grams + g * GRAM_WORDS;
-                let add = s.arena[at + 1].saturating_mul(m);
-                let id = s.arena[at];
-                let (slot, new) = s.grams.slot(id, GramSlot { id, count: 0 });
-                let t = &mut s.grams.slots[slot];
-                let shared = if !new || m > 1 { SHARED } else { 0 };
-                t.count = ((t.count & !SHARED).saturating_add(add)).min(SHARED - 1)
-                    | (t.count & SHARED)
-                    | shared;
-                s.gram_slots.push(slot as u32);
-            }
-        }
-        let mut at = 0usize;
-        for &(off, m) in &s.distinct {
-            let o = off as usize;
-            let view = EntryView::at(&s.arena, off, nl);
-            let slots = &s.gram_slots[at..at + view.n_grams];
-            at += view.n_grams;
-            if m > 1 || view.n_grams == 0 {
-                continue;
-            }
-            let partial = &s.arena[o + HEADER..o + HEADER + nl];
-            let grams = (0..view.n_grams).map(|g| view.grams + g * GRAM_WORDS);
-            let shared = slots
+        } else {
+            // Character block, exact: per-comment n-gram counts to find the shared n-grams.
+            let total: usize = s
+                .distinct
                 .iter()
-                .filter(|&&k| s.grams.slots[k as usize].count & SHARED != 0)
-                .count();
-            if shared == 0 {
-                char_sq += f32::from_bits(s.arena[o + H_SQ]);
-                add_scaled_bits(&mut s.char_dot, 1.0, partial);
-            } else if shared * 2 < view.n_grams {
-                // The word's partial minus its shared n-grams.
-                let mut sq = f32::from_bits(s.arena[o + H_SQ]);
-                add_scaled_bits(&mut s.char_dot, 1.0, partial);
-                for (g, &k) in grams.zip(slots) {
-                    if s.grams.slots[k as usize].count & SHARED != 0 {
-                        let weight = f32::from_bits(s.arena[g + 2]);
-                        sq -= weight * weight;
-                        let id = s.arena[g];
-                        add_scaled(&mut s.char_dot, -weight, &rows.row(id)[1..]);
-                    }
+                .map(|&(off, _)| s.arena[off as usize + H_GRAMS] as usize)
+                .sum();
+            s.grams.prepare(total);
+            s.gram_slots.clear();
+            for &(off, m) in &s.distinct {
+                let view = EntryView::at(&s.arena, off, nl);
+                for g in 0..view.n_grams {
+                    let at = view.grams + g * GRAM_WORDS;
+                    let add = s.arena[at + 1].saturating_mul(m);
+                    let id = s.arena[at];
+                    let (slot, new) = s.grams.slot(id, GramSlot { id, count: 0 });
+                    let t = &mut s.grams.slots[slot];
+                    let shared = if !new || m > 1 { SHARED } else { 0 };
+                    t.count = ((t.count & !SHARED).saturating_add(add)).min(SHARED - 1)
+                        | (t.count & SHARED)
+                        | shared;
+                    s.gram_slots.push(slot as u32);
                 }
-                char_sq += sq.max(0.0);
-            } else {
-                // Mostly shared: add the unshared n-grams one by one.
-                for (g, &k) in grams.zip(slots) {
-                    if s.grams.slots[k as usize].count & SHARED == 0 {
-                        let weight = f32::from_bits(s.arena[g + 2]);
-                        char_sq += weight * weight;
-                        let id = s.arena[g];
-                        add_scaled(&mut s.char_dot, weight, &rows.row(id)[1..]);
+            }
+            let mut at = 0usize;
+            for &(off, m) in &s.distinct {
+                let o = off as usize;
+                let view = EntryView::at(&s.arena, off, nl);
+                let slots = &s.gram_slots[at..at + view.n_grams];
+                at += view.n_grams;
+                if m > 1 || view.n_grams == 0 {
+                    continue;
+                }
+                let partial = &s.arena[o + HEADER..o + HEADER + nl];
+                let grams = (0..view.n_grams).map(|g| view.grams + g * GRAM_WORDS);
+                let shared = slots
+                    .iter()
+                    .filter(|&&k| s.grams.slots[k as usize].count & SHARED != 0)
+                    .count();
+                if shared == 0 {
+                    char_sq += f32::from_bits(s.arena[o + H_SQ]);
+                    add_scaled_bits(&mut s.char_dot, 1.0, partial);
+                } else if shared * 2 < view.n_grams {
+                    // The word's partial minus its shared n-grams.
+                    let mut sq = f32::from_bits(s.arena[o + H_SQ]);
+                    add_scaled_bits(&mut s.char_dot, 1.0, partial);
+                    for (g, &k) in grams.zip(slots) {
+                        if s.grams.slots[k as usize].count & SHARED != 0 {
+                            let weight = f32::from_bits(s.arena[g + 2]);
+                            sq -= weight * weight;
+                            let id = s.arena[g];
+                            add_scaled(&mut s.char_dot, -weight, &rows.row(id)[1..]);
+                        }
+                    }
+                    char_sq += sq.max(0.0);
+                } else {
+                    // Mostly shared: add the unshared n-grams one by one.
+                    for (g, &k) in grams.zip(slots) {
+                        if s.grams.slots[k as usize].count & SHARED == 0 {
+                            let weight = f32::from_bits(s.arena[g + 2]);
+                            char_sq += weight * weight;
+                            let id = s.arena[g];
+                            add_scaled(&mut s.char_dot, weight, &rows.row(id)[1..]);
+                        }
                     }
                 }
             }
-        }
-        for i in 0..s.grams.used.len() {
-            let t = s.grams.take(s.grams.used[i]);
-            if t.count & SHARED != 0 {
-                let row = rows.row(t.id);
-                let w = s.tf.weight(t.count & !SHARED, row[0]);
-                char_sq += w * w;
-                add_scaled(&mut s.char_dot, w, &row[1..]);
+            for i in 0..s.grams.used.len() {
+                let t = s.grams.take(s.grams.used[i]);
+                if t.count & SHARED != 0 {
+                    let row = rows.row(t.id);
+                    let w = s.tf.weight(t.count & !SHARED, row[0]);
+                    char_sq += w * w;
+                    add_scaled(&mut s.char_dot, w, &row[1..]);
+                }
             }
         }
 
-        self.finish_margins(s, doc, word_sq, char_sq)
-    }
-
-    /// The margins from the blocks' dot products and squared norms; gives the scratch its
-    /// analysed comment back.
-    fn finish_margins<'s>(
-        &self,
-        s: &'s mut FastScratch,
-        doc: AnalyzedDoc,
-        word_sq: f32,
-        char_sq: f32,
-    ) -> &'s [f32] {
         let scale = |sq: f32| if sq > 0.0 { sq.sqrt().recip() } else { 0.0 };
         let (ws, cs) = (scale(word_sq), scale(char_sq));
         for ((d, c), l) in s.word_dot.iter_mut().zip(&s.char_dot).zip(&self.labels) {

@@ -502,6 +502,21 @@ mod tests {
     }
 
     #[test]
+    fn new_models_have_per_word_char_blocks_by_default() {
+        let m = crate::model::test_models::trained(
+            &["you idiot", "lovely day", "idiot!", "nice work"],
+            &[("toxic", &[true, false, true, false])],
+        );
+        assert_eq!(
+            m.vectorizer.analyzer().config().char_block,
+            CharBlock::PerWord
+        );
+        assert_eq!(m.card.analyzer.char_block, CharBlock::PerWord);
+        let loaded = from_bytes(&to_bytes(&m).unwrap(), path()).unwrap();
+        assert_eq!(loaded.card.analyzer.char_block, CharBlock::PerWord);
+    }
+
+    #[test]
     fn save_then_load_gives_bit_identical_scores() {
         for char_block in [CharBlock::Exact, CharBlock::PerWord] {
             save_then_load_with(char_block);

@@ -12,7 +12,12 @@ pub(crate) mod test_models {
     use crate::train::{train, NoProgress, TrainOptions};
 
     /// Trains on `texts` with one `(label, per-text value)` pair per label, every feature kept
-    /// (min_df 1), English and German stems, the given character block.
+    /// (min_df 1), English and German stems, the default character block.
+    pub fn trained(texts: &[&str], labels: &[(&str, &[bool])]) -> Model {
+        trained_with(texts, labels, crate::text::CharBlock::default())
+    }
+
+    /// [`trained`] with the given character block.
     pub fn trained_with(
         texts: &[&str],
         labels: &[(&str, &[bool])],
