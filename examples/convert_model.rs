@@ -1,4 +1,5 @@
-//! Rewrites a model file in the current format (for example a version-1 model as version 2):
+//! Rewrites a model file in the current format (for example a version-1 or -2 model as version 3,
+//! keeping its exact character block):
 //! `cargo run --release --example convert_model -- IN.model OUT.model`. Scores are unchanged.
 
 use moderato::model::file;

@@ -27,6 +27,56 @@ fn train_writes_model_and_card() {
     );
     assert!(card.contains("training-data/comments.csv"));
     assert!(card.contains("sha256"));
+    assert!(card.contains("- Character block: per word"), "{card}");
+}
+
+#[test]
+fn char_block_is_chosen_by_flag_or_config_but_not_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.model");
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "-q", "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let o = train(&["-i", "training-data/comments.csv", "--char-block", "exact"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = std::fs::read_to_string(out.with_extension("card.md")).unwrap();
+    assert!(card.contains("- Character block: exact"), "{card}");
+    let o = run(&[
+        "score",
+        "--model",
+        out.to_str().unwrap(),
+        &fixture("comments.txt"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = train(&["-i", "training-data/comments.csv", "--char-block", "fancy"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("not exact or per-word"),
+        "{}",
+        stderr(&o)
+    );
+
+    let config = dir.path().join("c.json");
+    std::fs::write(
+        &config,
+        r#"{"inputs": [{"path": "training-data/comments.csv"}], "char_block": "exact"}"#,
+    )
+    .unwrap();
+    let o = train(&["--config", config.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = std::fs::read_to_string(out.with_extension("card.md")).unwrap();
+    assert!(card.contains("- Character block: exact"), "{card}");
+    let o = train(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--char-block",
+        "per-word",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not both"), "{}", stderr(&o));
 }
 
 #[test]
@@ -250,20 +300,22 @@ fn broken_models_are_refused() {
 }
 
 #[test]
-fn version_1_models_still_score() {
-    // Written by moderato before model format version 2; see model::file's tests.
-    let o = run(&[
-        "score",
-        "--model",
-        &fixture("model-v1.model"),
-        &fixture("comments.txt"),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stdout(&o).starts_with("id,toxic,spam,flags,decision"),
-        "{}",
-        stdout(&o)
-    );
+fn version_1_and_2_models_still_score() {
+    // Written by moderato before model format versions 2 and 3; see model::file's tests.
+    for fixture_name in ["model-v1.model", "model-v2.model"] {
+        let o = run(&[
+            "score",
+            "--model",
+            &fixture(fixture_name),
+            &fixture("comments.txt"),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(
+            stdout(&o).starts_with("id,toxic,spam,flags,decision"),
+            "{fixture_name}: {}",
+            stdout(&o)
+        );
+    }
 }
 
 #[test]

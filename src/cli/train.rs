@@ -10,7 +10,7 @@ use moderato::io::train_config::TrainConfig;
 use moderato::io::{LabelledSpec, TrainingSet};
 use moderato::learn::{ClassWeight, LogisticRegression, StreamingParams};
 use moderato::model::file;
-use moderato::text::{AnalyzerConfig, Language};
+use moderato::text::{AnalyzerConfig, CharBlock, Language};
 use moderato::train::{train, NbBlend, Progress, TrainOptions};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -61,6 +61,13 @@ pub struct TrainArgs {
     /// Character n-gram range within words, as MIN-MAX, or 0 to disable.
     #[arg(long, default_value = "2-5")]
     char_ngrams: String,
+    /// How a comment's character n-gram block is built: exact (TF-IDF of the n-grams counted
+    /// over the whole comment) or per-word (the sum of each distinct word's own n-gram vector,
+    /// weighted by 1 + ln of its occurrences; cheaper to score). Also `"char_block"` in a
+    /// config.
+    /// [default: per-word]
+    #[arg(long, value_name = "exact|per-word")]
+    char_block: Option<CharBlock>,
     /// Minimum number of comments a feature must occur in.
     #[arg(long, default_value_t = 2)]
     min_df: u32,
@@ -203,6 +210,9 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             word_ngram_max: args.word_ngrams,
             char_ngram_min: char_min,
             char_ngram_max: char_max,
+            char_block: args
+                .char_block
+                .unwrap_or(AnalyzerConfig::default().char_block),
             ..AnalyzerConfig::default()
         },
         vocabulary: VocabularyConfig {
@@ -251,6 +261,14 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
                 bail!("give the languages either in the config or with --language, not both");
             }
             options.analyzer.languages = langs.clone();
+        }
+        if let Some(char_block) = c.char_block {
+            if args.char_block.is_some() {
+                bail!(
+                    "give the character block either in the config or with --char-block, not both"
+                );
+            }
+            options.analyzer.char_block = char_block;
         }
         options.data_notes.extend(c.data_notes.iter().cloned());
         options.balance_sources |= c.balance_sources;

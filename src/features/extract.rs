@@ -20,10 +20,19 @@ pub struct Emitted<Id> {
     pub first_token: u32,
     /// Index of the last token the feature covers, or [`NO_TOKEN`].
     pub last_token: u32,
+    /// For a feature of one token (its term, extras, character n-grams): the token's index
+    /// among the comment's distinct tokens (see [`Extractor::multiplicities`]); else
+    /// [`NO_TOKEN`].
+    pub distinct: u32,
+    /// The feature comes from a repeat of a distinct token already seen in this comment.
+    pub repeat: bool,
 }
 
 #[derive(Debug, Clone)]
 struct CachedToken<Id> {
+    /// The comment that last saw the token, and the token's index among its distinct tokens.
+    stamp: u64,
+    local: u32,
     term_key: u64,
     term: Option<Id>,
     extras: Vec<Id>,
@@ -39,6 +48,10 @@ pub struct Extractor<Id> {
     cache: FxHashMap<Box<str>, CachedToken<Id>>,
     term_buf: String,
     keys: TokenKeys,
+    /// Comments analysed so far (stamps of the cache entries).
+    comment: u64,
+    /// Occurrences of each distinct token of the last comment, in order of first occurrence.
+    multiplicities: Vec<u32>,
 }
 
 impl<Id> Default for Extractor<Id> {
@@ -48,7 +61,17 @@ impl<Id> Default for Extractor<Id> {
             cache: FxHashMap::default(),
             term_buf: String::new(),
             keys: TokenKeys::default(),
+            comment: 0,
+            multiplicities: Vec::new(),
         }
+    }
+}
+
+impl<Id> Extractor<Id> {
+    /// How often each distinct token of the last comment occurs in it, indexed by
+    /// [`Emitted::distinct`]. Tokens are distinct by kind and normalised text.
+    pub fn multiplicities(&self) -> &[u32] {
+        &self.multiplicities
     }
 }
 
@@ -69,16 +92,20 @@ impl<Id: Copy> Extractor<Id> {
         if self.cache.len() > CACHE_LIMIT {
             self.cache.clear();
         }
+        self.comment += 1;
+        self.multiplicities.clear();
         let max_n = analyzer.config().word_ngram_max;
         let (mut prev1, mut prev2): (Option<u64>, Option<u64>) = (None, None);
         for (index, token) in self.doc.tokens.iter().enumerate() {
             let ti = index as u32;
             let term = analyzer.token_term(&self.doc, token, &mut self.term_buf);
-            let cached = match self.cache.get(term) {
+            let cached = match self.cache.get_mut(term) {
                 Some(c) => c,
                 None => {
                     analyzer.token_keys(token.kind, term, &mut self.keys);
                     let entry = CachedToken {
+                        stamp: 0,
+                        local: 0,
                         term_key: self.keys.term,
                         term: resolve(self.keys.term),
                         extras: self
@@ -92,25 +119,38 @@ impl<Id: Copy> Extractor<Id> {
                     self.cache.entry(term.into()).or_insert(entry)
                 }
             };
+            let repeat = cached.stamp == self.comment;
+            if !repeat {
+                cached.stamp = self.comment;
+                cached.local = self.multiplicities.len() as u32;
+                self.multiplicities.push(0);
+            }
+            let distinct = cached.local;
+            self.multiplicities[distinct as usize] += 1;
+            let own = |id, block| Emitted {
+                id,
+                block,
+                first_token: ti,
+                last_token: ti,
+                distinct,
+                repeat,
+            };
             let word = |id, first| Emitted {
                 id,
                 block: Block::Word,
                 first_token: first,
                 last_token: ti,
+                distinct: NO_TOKEN,
+                repeat: false,
             };
             if let Some(id) = cached.term {
-                emit(word(id, ti));
+                emit(own(id, Block::Word));
             }
             for &id in &cached.extras {
-                emit(word(id, ti));
+                emit(own(id, Block::Word));
             }
             for &id in &cached.chars {
-                emit(Emitted {
-                    id,
-                    block: Block::Char,
-                    first_token: ti,
-                    last_token: ti,
-                });
+                emit(own(id, Block::Char));
             }
             if token.kind == TokenKind::Joined {
                 // An extra reading of pieces already in the sequence: no n-grams.
@@ -146,6 +186,8 @@ impl<Id: Copy> Extractor<Id> {
                     block: Block::Word,
                     first_token: NO_TOKEN,
                     last_token: NO_TOKEN,
+                    distinct: NO_TOKEN,
+                    repeat: false,
                 });
             }
         }
@@ -178,5 +220,27 @@ mod tests {
         let mut again = Vec::new();
         ex.extract(&analyzer, "you idiot", false, Some, |e| again.push(e.id));
         assert_eq!(again, seen.iter().map(|e| e.id).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn tells_distinct_tokens_and_their_repeats() {
+        let analyzer = Analyzer::new(AnalyzerConfig::default());
+        let mut ex: Extractor<u64> = Extractor::default();
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            seen.clear();
+            ex.extract(&analyzer, "you idiot you", false, Some, |e| seen.push(e));
+            assert_eq!(ex.multiplicities(), [2, 1]);
+            for e in &seen {
+                // Token features carry their distinct token; pairs and cues none.
+                let want = match (e.first_token, e.last_token) {
+                    (0, 0) => (0, false),
+                    (1, 1) => (1, false),
+                    (2, 2) => (0, true),
+                    _ => (NO_TOKEN, false),
+                };
+                assert_eq!((e.distinct, e.repeat), want, "{e:?}");
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::labelled::LabelledSpec;
 use crate::error::{Error, Result};
-use crate::text::Language;
+use crate::text::{CharBlock, Language};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,6 +26,8 @@ pub struct TrainConfig {
     pub output: Option<String>,
     pub labels: Option<Vec<String>>,
     pub languages: Option<Vec<Language>>,
+    /// How the character n-gram block is built (`"exact"` or `"per-word"`).
+    pub char_block: Option<CharBlock>,
     pub inputs: Vec<ConfigInput>,
     #[serde(default)]
     pub data_notes: Vec<String>,
@@ -70,7 +72,7 @@ mod tests {
     fn parses_inputs_mappings_and_languages() {
         let json = br#"{"output": "m.model", "labels": ["toxic", "offensive"], "languages": ["english", "de"],
             "inputs": [{"path": "a.csv", "labels": {"offensive": "abusive"}}, {"path": "b.csv"}],
-            "data_notes": ["CC BY 4.0"], "balance_sources": true}"#;
+            "data_notes": ["CC BY 4.0"], "balance_sources": true, "char_block": "per-word"}"#;
         let c: TrainConfig = serde_json::from_slice(json).unwrap_or_else(|e| panic!("{e}"));
         let specs = c.specs();
         assert_eq!(
@@ -79,6 +81,7 @@ mod tests {
         );
         assert!(specs[1].mapping.is_empty());
         assert!(c.balance_sources);
+        assert_eq!(c.char_block, Some(CharBlock::PerWord));
         assert_eq!(
             c.languages.unwrap(),
             vec![Language::English, Language::German]

@@ -3,7 +3,7 @@
 use crate::eval::LabelMetrics;
 use crate::features::VocabularyConfig;
 use crate::learn::LogisticValidParams;
-use crate::text::AnalyzerConfig;
+use crate::text::{AnalyzerConfig, CharBlock};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -42,14 +42,17 @@ pub struct LabelCard {
 }
 
 /// Everything a reader needs to know about a model.
+///
+/// `A` is the type of the analyzer settings: [`AnalyzerConfig`], except when reading a model
+/// file of an older format, which stores the settings without later fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelCard {
+pub struct ModelCard<A = AnalyzerConfig> {
     pub moderato_version: String,
     pub labels: Vec<LabelCard>,
     pub training_files: Vec<TrainingFile>,
     /// Free-form notes on the data (sources, licences).
     pub data_notes: Vec<String>,
-    pub analyzer: AnalyzerConfig,
+    pub analyzer: A,
     pub vocabulary: VocabularyConfig,
     pub word_features: u64,
     pub char_features: u64,
@@ -64,6 +67,28 @@ pub struct ModelCard {
 
 fn opt(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), |v| format!("{v:.4}"))
+}
+
+impl<A> ModelCard<A> {
+    /// The same card with its analyzer settings converted by `f`.
+    pub fn map_analyzer<B>(self, f: impl FnOnce(A) -> B) -> ModelCard<B> {
+        ModelCard {
+            moderato_version: self.moderato_version,
+            labels: self.labels,
+            training_files: self.training_files,
+            data_notes: self.data_notes,
+            analyzer: f(self.analyzer),
+            vocabulary: self.vocabulary,
+            word_features: self.word_features,
+            char_features: self.char_features,
+            learner: self.learner,
+            nb_blend: self.nb_blend,
+            validation_fraction: self.validation_fraction,
+            review_recall_target: self.review_recall_target,
+            block_precision_target: self.block_precision_target,
+            rows: self.rows,
+        }
+    }
 }
 
 impl ModelCard {
@@ -137,6 +162,14 @@ impl ModelCard {
             a.char_ngram_min,
             a.char_ngram_max,
             if a.cues { "URL, shouting" } else { "off" }
+        );
+        let _ = writeln!(
+            s,
+            "- Character block: {}.",
+            match a.char_block {
+                CharBlock::Exact => "exact (`exact`: sublinear TF × IDF of each n-gram counted over the whole comment)",
+                CharBlock::PerWord => "per word (`per-word`: each distinct word's n-gram vector, sublinear TF × IDF within the word, weighted by 1 + ln of the word's occurrences and summed; L2-normalised by the root of the sum of the words' weighted squared norms)",
+            }
         );
         let _ = writeln!(s, "- Vocabulary: min_df {}, at most {} word and {} character features; kept {} word and {} character features. Sublinear TF × smoothed IDF from the training corpus, each block L2-normalised.", self.vocabulary.min_df, self.vocabulary.max_word_features, self.vocabulary.max_char_features, self.word_features, self.char_features);
         let p = &self.learner;

@@ -482,6 +482,8 @@ impl Model {
         };
         let mut sq = 0f32;
         let mut n_grams = 0u32;
+        // Per-word character blocks need only the partials: the n-grams are not kept.
+        let keep_grams = analyzer.config().char_block == crate::text::CharBlock::Exact;
         let mut i = 0;
         while i < s.resolved.len() {
             let id = s.resolved[i];
@@ -492,10 +494,12 @@ impl Model {
             let count = (j - i) as u32;
             let r = row(id);
             let weight = s.tf.weight(count, r[0]);
-            s.arena.extend_from_slice(&[id, count, weight.to_bits()]);
+            if keep_grams {
+                s.arena.extend_from_slice(&[id, count, weight.to_bits()]);
+            }
             sq += weight * weight;
             add_scaled(partial, weight, &r[1..]);
-            n_grams += 1;
+            n_grams += u32::from(keep_grams);
             i = j;
         }
         for (slot, p) in s.arena[off + HEADER..off + HEADER + nl]
@@ -787,82 +791,94 @@ impl Model {
             }
         }
 
-        // Character block: per-comment n-gram counts to find the shared n-grams.
-        let total: usize = s
-            .distinct
-            .iter()
-            .map(|&(off, _)| s.arena[off as usize + H_GRAMS] as usize)
-            .sum();
-        s.grams.prepare(total);
-        s.gram_slots.clear();
-        for &(off, m) in &s.distinct {
-            let view = EntryView::at(&s.arena, off, nl);
-            for g in 0..view.n_grams {
-                let at = view.grams + g * GRAM_WORDS;
-                let add = s.arena[at + 1].saturating_mul(m);
-                let id = s.arena[at];
-                let (slot, new) = s.grams.slot(id, GramSlot { id, count: 0 });
-                let t = &mut s.grams.slots[slot];
-                let shared = if !new || m > 1 { SHARED } else { 0 };
-                t.count = ((t.count & !SHARED).saturating_add(add)).min(SHARED - 1)
-                    | (t.count & SHARED)
-                    | shared;
-                s.gram_slots.push(slot as u32);
-            }
-        }
+        // Character block, per word (`CharBlock::PerWord`): the words' partials weighted by
+        // `1 + ln m`, the squared norm approximated without cross terms; the entries keep no
+        // n-grams in this mode.
         s.char_dot.clear();
         s.char_dot.resize(nl, 0.0);
         let mut char_sq = 0f32;
-        let mut at = 0usize;
-        for &(off, m) in &s.distinct {
-            let o = off as usize;
-            let view = EntryView::at(&s.arena, off, nl);
-            let slots = &s.gram_slots[at..at + view.n_grams];
-            at += view.n_grams;
-            if m > 1 || view.n_grams == 0 {
-                continue;
+        if analyzer.config().char_block == crate::text::CharBlock::PerWord {
+            for &(off, m) in &s.distinct {
+                let o = off as usize;
+                let t = s.tf.weight(m, 1.0);
+                char_sq += t * t * f32::from_bits(s.arena[o + H_SQ]);
+                add_scaled_bits(&mut s.char_dot, t, &s.arena[o + HEADER..o + HEADER + nl]);
             }
-            let partial = &s.arena[o + HEADER..o + HEADER + nl];
-            let grams = (0..view.n_grams).map(|g| view.grams + g * GRAM_WORDS);
-            let shared = slots
+        } else {
+            // Character block, exact: per-comment n-gram counts to find the shared n-grams.
+            let total: usize = s
+                .distinct
                 .iter()
-                .filter(|&&k| s.grams.slots[k as usize].count & SHARED != 0)
-                .count();
-            if shared == 0 {
-                char_sq += f32::from_bits(s.arena[o + H_SQ]);
-                add_scaled_bits(&mut s.char_dot, 1.0, partial);
-            } else if shared * 2 < view.n_grams {
-                // The word's partial minus its shared n-grams.
-                let mut sq = f32::from_bits(s.arena[o + H_SQ]);
-                add_scaled_bits(&mut s.char_dot, 1.0, partial);
-                for (g, &k) in grams.zip(slots) {
-                    if s.grams.slots[k as usize].count & SHARED != 0 {
-                        let weight = f32::from_bits(s.arena[g + 2]);
-                        sq -= weight * weight;
-                        let id = s.arena[g];
-                        add_scaled(&mut s.char_dot, -weight, &rows.row(id)[1..]);
-                    }
+                .map(|&(off, _)| s.arena[off as usize + H_GRAMS] as usize)
+                .sum();
+            s.grams.prepare(total);
+            s.gram_slots.clear();
+            for &(off, m) in &s.distinct {
+                let view = EntryView::at(&s.arena, off, nl);
+                for g in 0..view.n_grams {
+                    let at = view.grams + g * GRAM_WORDS;
+                    let add = s.arena[at + 1].saturating_mul(m);
+                    let id = s.arena[at];
+                    let (slot, new) = s.grams.slot(id, GramSlot { id, count: 0 });
+                    let t = &mut s.grams.slots[slot];
+                    let shared = if !new || m > 1 { SHARED } else { 0 };
+                    t.count = ((t.count & !SHARED).saturating_add(add)).min(SHARED - 1)
+                        | (t.count & SHARED)
+                        | shared;
+                    s.gram_slots.push(slot as u32);
                 }
-                char_sq += sq.max(0.0);
-            } else {
-                // Mostly shared: add the unshared n-grams one by one.
-                for (g, &k) in grams.zip(slots) {
-                    if s.grams.slots[k as usize].count & SHARED == 0 {
-                        let weight = f32::from_bits(s.arena[g + 2]);
-                        char_sq += weight * weight;
-                        let id = s.arena[g];
-                        add_scaled(&mut s.char_dot, weight, &rows.row(id)[1..]);
+            }
+            let mut at = 0usize;
+            for &(off, m) in &s.distinct {
+                let o = off as usize;
+                let view = EntryView::at(&s.arena, off, nl);
+                let slots = &s.gram_slots[at..at + view.n_grams];
+                at += view.n_grams;
+                if m > 1 || view.n_grams == 0 {
+                    continue;
+                }
+                let partial = &s.arena[o + HEADER..o + HEADER + nl];
+                let grams = (0..view.n_grams).map(|g| view.grams + g * GRAM_WORDS);
+                let shared = slots
+                    .iter()
+                    .filter(|&&k| s.grams.slots[k as usize].count & SHARED != 0)
+                    .count();
+                if shared == 0 {
+                    char_sq += f32::from_bits(s.arena[o + H_SQ]);
+                    add_scaled_bits(&mut s.char_dot, 1.0, partial);
+                } else if shared * 2 < view.n_grams {
+                    // The word's partial minus its shared n-grams.
+                    let mut sq = f32::from_bits(s.arena[o + H_SQ]);
+                    add_scaled_bits(&mut s.char_dot, 1.0, partial);
+                    for (g, &k) in grams.zip(slots) {
+                        if s.grams.slots[k as usize].count & SHARED != 0 {
+                            let weight = f32::from_bits(s.arena[g + 2]);
+                            sq -= weight * weight;
+                            let id = s.arena[g];
+                            add_scaled(&mut s.char_dot, -weight, &rows.row(id)[1..]);
+                        }
+                    }
+                    char_sq += sq.max(0.0);
+                } else {
+                    // Mostly shared: add the unshared n-grams one by one.
+                    for (g, &k) in grams.zip(slots) {
+                        if s.grams.slots[k as usize].count & SHARED == 0 {
+                            let weight = f32::from_bits(s.arena[g + 2]);
+                            char_sq += weight * weight;
+                            let id = s.arena[g];
+                            add_scaled(&mut s.char_dot, weight, &rows.row(id)[1..]);
+                        }
                     }
                 }
             }
-        }
-        for i in 0..s.grams.used.len() {
-            let t = s.grams.take(s.grams.used[i]);
-            if t.count & SHARED != 0 {
-                let row = rows.row(t.id);
-                let w = s.tf.weight(t.count & !SHARED, row[0]);
-                char_sq += w * w;
-                add_scaled(&mut s.char_dot, w, &row[1..]);
+            for i in 0..s.grams.used.len() {
+                let t = s.grams.take(s.grams.used[i]);
+                if t.count & SHARED != 0 {
+                    let row = rows.row(t.id);
+                    let w = s.tf.weight(t.count & !SHARED, row[0]);
+                    char_sq += w * w;
+                    add_scaled(&mut s.char_dot, w, &row[1..]);
+                }
             }
         }
 
@@ -878,9 +894,16 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use crate::model::ScoreScratch;
+    use crate::text::CharBlock;
 
     #[test]
     fn fast_path_matches_the_plain_computation() {
+        for char_block in [CharBlock::Exact, CharBlock::PerWord] {
+            fast_path_matches_the_plain_computation_with(char_block);
+        }
+    }
+
+    fn fast_path_matches_the_plain_computation_with(char_block: CharBlock) {
         let texts = [
             "you idiot, you stupid idiot",
             "what a lovely day for a walk",
@@ -891,7 +914,7 @@ mod tests {
             "s t u p i d and f*ck you",
             "the theory of the thesis",
         ];
-        let model = crate::model::test_models::trained(
+        let model = crate::model::test_models::trained_with(
             &texts,
             &[
                 (
@@ -903,6 +926,11 @@ mod tests {
                     &[false, true, false, false, false, true, false, true],
                 ),
             ],
+            char_block,
+        );
+        assert_eq!(
+            model.vectorizer().analyzer().config().char_block,
+            char_block
         );
         let (mut a, mut b) = (ScoreScratch::default(), ScoreScratch::default());
         // A long comment of many distinct words first: the per-comment tables grow, and the
@@ -925,7 +953,10 @@ mod tests {
                 model.probabilities(text, &mut a, &mut fast);
                 model.probabilities_plain(text, &mut b, &mut plain);
                 for (x, y) in fast.iter().zip(&plain) {
-                    assert!((x - y).abs() < 1e-5, "{text:?}: {fast:?} vs {plain:?}");
+                    assert!(
+                        (x - y).abs() < 1e-5,
+                        "{char_block:?}, {text:?}: {fast:?} vs {plain:?}"
+                    );
                 }
             }
         }

@@ -2,8 +2,8 @@
 //! payload) followed by the payload. Written to a temporary file in the same folder and renamed
 //! into place, so a crash never leaves a partial model behind.
 //!
-//! Version 2 (written): the payload is the length (u64 LE) of a small postcard-encoded
-//! [`MetaV2`] (analyzer settings, labels, card, array sizes, how each block is stored), that
+//! Version 3 (written): the payload is the length (u64 LE) of a small postcard-encoded
+//! [`Meta`] (analyzer settings, labels, card, array sizes, how each block is stored), that
 //! encoding, then the big arrays as raw little-endian blocks (feature keys, IDF weights,
 //! weights), each stored plain or as its own zstd frame, so that loading is a bulk copy per
 //! array instead of decoding element by element. Only blocks that zstd at least halves are
@@ -12,12 +12,17 @@
 //! table is rebuilt from the keys at load: storing it was measured slower (a larger file to
 //! read for a table that is as fast to rebuild).
 //!
-//! Version 1 (still read): the payload is the zstd-compressed postcard encoding of the model.
+//! Version 2 (still read): as version 3, with the analyzer settings (in the meta block and in
+//! the card) written before the character-block setting existed ([`AnalyzerV2`]); such models
+//! have exact character blocks.
+//!
+//! Version 1 (still read): the payload is the zstd-compressed postcard encoding of the model
+//! ([`ModelV1`]), analyzer settings as in version 2.
 
 use super::{LabelModel, Model, ModelCard};
 use crate::error::{Error, Result};
 use crate::features::{Vectorizer, Vocabulary};
-use crate::text::{Analyzer, AnalyzerConfig};
+use crate::text::{Analyzer, AnalyzerConfig, CharBlock, Language};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
@@ -26,7 +31,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// The first bytes of every moderato model file.
 pub const MAGIC: &[u8; 8] = b"MODERATO";
 /// The model format this build writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest model format this build still reads.
 pub const OLDEST_READ_VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 8 + 8;
@@ -34,7 +39,7 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 /// zstd level of the compressed blocks (see docs/speed.md, "Model load").
 const BLOCK_ZSTD_LEVEL: i32 = 9;
 
-/// How a version-2 block is stored.
+/// How a block is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Codec {
     /// The raw little-endian bytes.
@@ -43,7 +48,7 @@ enum Codec {
     Zstd,
 }
 
-/// One raw array of a version-2 payload.
+/// One raw array of a version-2 or version-3 payload.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct BlockV2 {
     codec: Codec,
@@ -51,27 +56,72 @@ struct BlockV2 {
     stored: u64,
 }
 
-/// Everything of a version-2 model but the big arrays, which follow it as blocks in this order:
-/// feature keys (u64), IDF weights (f32), weights (f32, feature-major).
+/// Everything of a version-3 model (version 2: `A` = [`AnalyzerV2`]) but the big arrays,
+/// which follow it as blocks in this order: feature keys (u64), IDF weights (f32), weights
+/// (f32, feature-major).
 #[derive(Serialize, Deserialize)]
-struct MetaV2 {
-    analyzer: AnalyzerConfig,
+struct Meta<A = AnalyzerConfig> {
+    analyzer: A,
     word_features: u32,
     labels: Vec<LabelModel>,
-    card: ModelCard,
+    card: ModelCard<A>,
     features: u64,
     blocks: Vec<BlockV2>,
 }
 
-/// [`MetaV2`] by reference, for writing.
+/// [`Meta`] by reference, for writing.
 #[derive(Serialize)]
-struct MetaV2Ref<'a> {
-    analyzer: &'a AnalyzerConfig,
+struct MetaRef<'a, A> {
+    analyzer: &'a A,
     word_features: u32,
     labels: &'a [LabelModel],
-    card: &'a ModelCard,
+    card: &'a ModelCard<A>,
     features: u64,
     blocks: Vec<BlockV2>,
+}
+
+/// The analyzer settings as format versions 1 and 2 store them: [`AnalyzerConfig`] before it
+/// had `char_block` (those models' character blocks are [`CharBlock::Exact`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AnalyzerV2 {
+    languages: Vec<Language>,
+    deobfuscate: bool,
+    stem: bool,
+    word_ngram_max: u8,
+    char_ngram_min: u8,
+    char_ngram_max: u8,
+    cues: bool,
+}
+
+impl From<AnalyzerV2> for AnalyzerConfig {
+    fn from(a: AnalyzerV2) -> Self {
+        AnalyzerConfig {
+            languages: a.languages,
+            deobfuscate: a.deobfuscate,
+            stem: a.stem,
+            word_ngram_max: a.word_ngram_max,
+            char_ngram_min: a.char_ngram_min,
+            char_ngram_max: a.char_ngram_max,
+            cues: a.cues,
+            char_block: CharBlock::Exact,
+        }
+    }
+}
+
+/// A version-1 payload (zstd-decompressed): the postcard encoding of the model as it was then.
+#[derive(Deserialize)]
+struct ModelV1 {
+    vectorizer: VectorizerV1,
+    labels: Vec<LabelModel>,
+    weights: Vec<f32>,
+    card: ModelCard<AnalyzerV2>,
+}
+
+/// The vectorizer part of [`ModelV1`].
+#[derive(Serialize, Deserialize)]
+struct VectorizerV1 {
+    analyzer: AnalyzerV2,
+    vocabulary: Vocabulary,
 }
 
 /// A fixed-size little-endian number that a block holds.
@@ -107,8 +157,24 @@ fn raw_bytes<T: Element>(items: impl ExactSizeIterator<Item = T>) -> Vec<u8> {
     out
 }
 
-/// Encodes a model into the bytes of a model file (format version 2).
+/// Encodes a model into the bytes of a model file (format version 3).
 pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
+    encode(
+        model,
+        FORMAT_VERSION,
+        model.vectorizer.analyzer().config(),
+        &model.card,
+    )
+}
+
+/// Encodes a model in the block layout of format versions 2 and 3, with the analyzer settings
+/// as `analyzer` and `card` give them.
+fn encode<A: Serialize>(
+    model: &Model,
+    version: u32,
+    analyzer: &A,
+    card: &ModelCard<A>,
+) -> Result<Vec<u8>> {
     let (keys, idf, word_features) = model.vectorizer.vocabulary().parts();
     let raw = [
         raw_bytes(keys.iter().copied()),
@@ -125,11 +191,11 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
             (Codec::Plain, block)
         });
     }
-    let meta = MetaV2Ref {
-        analyzer: model.vectorizer.analyzer().config(),
+    let meta = MetaRef {
+        analyzer,
         word_features,
         labels: &model.labels,
-        card: &model.card,
+        card,
         features: keys.len() as u64,
         blocks: stored
             .iter()
@@ -148,7 +214,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
     for (_, bytes) in &stored {
         payload.extend_from_slice(bytes);
     }
-    Ok(with_header(FORMAT_VERSION, &payload))
+    Ok(with_header(version, &payload))
 }
 
 /// Header plus payload.
@@ -162,12 +228,58 @@ fn with_header(version: u32, payload: &[u8]) -> Vec<u8> {
     bytes
 }
 
-/// Encodes a model in format version 1 (zstd-compressed postcard), which this build still
+/// The analyzer settings of a model with exact character blocks as versions 1 and 2 store them
+/// (for the compatibility tests).
+#[cfg(test)]
+fn analyzer_v2(a: &AnalyzerConfig) -> AnalyzerV2 {
+    assert_eq!(
+        a.char_block,
+        CharBlock::Exact,
+        "versions 1 and 2 have exact blocks only"
+    );
+    AnalyzerV2 {
+        languages: a.languages.clone(),
+        deobfuscate: a.deobfuscate,
+        stem: a.stem,
+        word_ngram_max: a.word_ngram_max,
+        char_ngram_min: a.char_ngram_min,
+        char_ngram_max: a.char_ngram_max,
+        cues: a.cues,
+    }
+}
+
+/// Encodes a model with exact character blocks in format version 2, which this build still
 /// reads; for the compatibility tests.
 #[cfg(test)]
+pub(crate) fn to_bytes_v2(model: &Model) -> Result<Vec<u8>> {
+    let analyzer = analyzer_v2(model.vectorizer.analyzer().config());
+    let card = model.card.clone().map_analyzer(|a| analyzer_v2(&a));
+    encode(model, 2, &analyzer, &card)
+}
+
+/// Encodes a model with exact character blocks in format version 1 (zstd-compressed
+/// postcard), which this build still reads; for the compatibility tests.
+#[cfg(test)]
 pub(crate) fn to_bytes_v1(model: &Model) -> Result<Vec<u8>> {
-    let encoded = postcard::to_stdvec(model)
-        .map_err(|e| Error::Output(format!("encoding the model: {e}")))?;
+    /// [`ModelV1`] by reference.
+    #[derive(Serialize)]
+    struct ModelV1Ref<'a> {
+        vectorizer: VectorizerV1,
+        labels: &'a [LabelModel],
+        weights: &'a [f32],
+        card: ModelCard<AnalyzerV2>,
+    }
+    let v1 = ModelV1Ref {
+        vectorizer: VectorizerV1 {
+            analyzer: analyzer_v2(model.vectorizer.analyzer().config()),
+            vocabulary: model.vectorizer.vocabulary().clone(),
+        },
+        labels: &model.labels,
+        weights: &model.weights,
+        card: model.card.clone().map_analyzer(|a| analyzer_v2(&a)),
+    };
+    let encoded =
+        postcard::to_stdvec(&v1).map_err(|e| Error::Output(format!("encoding the model: {e}")))?;
     let payload = zstd::bulk::compress(&encoded, 9)
         .map_err(|e| Error::Output(format!("compressing the model: {e}")))?;
     Ok(with_header(1, &payload))
@@ -206,11 +318,12 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     if xxh3_64(payload) != checksum {
         return Err(bad("model file is corrupted (checksum mismatch)".into()));
     }
-    if version == 1 {
-        decode_v1(payload).map_err(bad)
-    } else {
-        decode_v2(payload).map_err(|e| bad(format!("model payload does not decode: {e}")))
-    }
+    let decoded = match version {
+        1 => return decode_v1(payload).map_err(bad),
+        2 => decode_blocks::<AnalyzerV2>(payload),
+        _ => decode_blocks::<AnalyzerConfig>(payload),
+    };
+    decoded.map_err(|e| bad(format!("model payload does not decode: {e}")))
 }
 
 fn decode_v1(payload: &[u8]) -> std::result::Result<Model, String> {
@@ -225,10 +338,21 @@ fn decode_v1(payload: &[u8]) -> std::result::Result<Model, String> {
         None => zstd::stream::decode_all(payload),
     }
     .map_err(|e| format!("model payload does not decompress: {e}"))?;
-    postcard::from_bytes(&encoded).map_err(|e| format!("model payload does not decode: {e}"))
+    let m: ModelV1 = postcard::from_bytes(&encoded)
+        .map_err(|e| format!("model payload does not decode: {e}"))?;
+    Ok(Model {
+        vectorizer: Vectorizer::new(
+            Analyzer::new(m.vectorizer.analyzer.into()),
+            m.vectorizer.vocabulary,
+        ),
+        labels: m.labels,
+        weights: m.weights,
+        card: m.card.map_analyzer(AnalyzerConfig::from),
+        rows: Default::default(),
+    })
 }
 
-/// Reads the blocks of a version-2 payload in turn.
+/// Reads the blocks of a version-2 or version-3 payload in turn.
 struct Blocks<'a> {
     rest: &'a [u8],
     blocks: std::slice::Iter<'a, BlockV2>,
@@ -275,14 +399,19 @@ impl Blocks<'_> {
     }
 }
 
-fn decode_v2(payload: &[u8]) -> std::result::Result<Model, String> {
+/// Decodes a payload of the block layout: version 3 (`A` = [`AnalyzerConfig`]) or version 2
+/// (`A` = [`AnalyzerV2`]).
+fn decode_blocks<A>(payload: &[u8]) -> std::result::Result<Model, String>
+where
+    A: serde::de::DeserializeOwned + Into<AnalyzerConfig>,
+{
     let meta_len = payload
         .get(..8)
         .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
         .and_then(|n| usize::try_from(n).ok())
         .filter(|&n| n <= payload.len() - 8)
         .ok_or("the model header block is cut short")?;
-    let meta: MetaV2 =
+    let meta: Meta<A> =
         postcard::from_bytes(&payload[8..8 + meta_len]).map_err(|e| e.to_string())?;
     let mut blocks = Blocks {
         rest: &payload[8 + meta_len..],
@@ -301,10 +430,10 @@ fn decode_v2(payload: &[u8]) -> std::result::Result<Model, String> {
     }
     let vocabulary = Vocabulary::from_parts(keys, idf, meta.word_features)?;
     Ok(Model {
-        vectorizer: Vectorizer::new(Analyzer::new(meta.analyzer), vocabulary),
+        vectorizer: Vectorizer::new(Analyzer::new(meta.analyzer.into()), vocabulary),
         labels: meta.labels,
         weights,
-        card: meta.card,
+        card: meta.card.map_analyzer(Into::into),
         rows: Default::default(),
         warm: Default::default(),
         warm_tables: Default::default(),
@@ -355,8 +484,13 @@ mod tests {
     use super::*;
     use crate::model::ScoreScratch;
 
+    /// A tiny model with exact character blocks (what versions 1 and 2 can store).
     fn tiny_model() -> Model {
-        crate::model::test_models::trained(
+        tiny_model_with(CharBlock::Exact)
+    }
+
+    fn tiny_model_with(char_block: CharBlock) -> Model {
+        crate::model::test_models::trained_with(
             &[
                 "you idiot",
                 "lovely day",
@@ -366,12 +500,34 @@ mod tests {
                 "great job",
             ],
             &[("toxic", &[true, false, true, false, true, false])],
+            char_block,
         )
     }
 
     #[test]
+    fn new_models_have_per_word_char_blocks_by_default() {
+        let m = crate::model::test_models::trained(
+            &["you idiot", "lovely day", "idiot!", "nice work"],
+            &[("toxic", &[true, false, true, false])],
+        );
+        assert_eq!(
+            m.vectorizer.analyzer().config().char_block,
+            CharBlock::PerWord
+        );
+        assert_eq!(m.card.analyzer.char_block, CharBlock::PerWord);
+        let loaded = from_bytes(&to_bytes(&m).unwrap(), path()).unwrap();
+        assert_eq!(loaded.card.analyzer.char_block, CharBlock::PerWord);
+    }
+
+    #[test]
     fn save_then_load_gives_bit_identical_scores() {
-        let model = tiny_model();
+        for char_block in [CharBlock::Exact, CharBlock::PerWord] {
+            save_then_load_with(char_block);
+        }
+    }
+
+    fn save_then_load_with(char_block: CharBlock) {
+        let model = tiny_model_with(char_block);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.model");
         save(&model, &path).unwrap();
@@ -394,7 +550,12 @@ mod tests {
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary files left behind");
         let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 2);
+        assert_eq!(
+            u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
+            FORMAT_VERSION
+        );
+        assert_eq!(loaded.vectorizer.analyzer().config().char_block, char_block);
+        assert_eq!(loaded.card.analyzer.char_block, char_block);
     }
 
     const TEXTS: &[&str] = &[
@@ -420,18 +581,37 @@ mod tests {
             .collect()
     }
 
+    /// Bits of the probabilities that the code which wrote the version-2 fixture gave for it
+    /// on [`TEXTS`]: toxic and spam by the fast path, then by the plain path.
+    const V2_FIXTURE_SCORES: [[u32; 4]; 6] = [
+        [0x3f6fc885, 0x3d33b30c, 0x3f6fc886, 0x3d33b309],
+        [0x3f1329aa, 0x3da2af5a, 0x3f1329aa, 0x3da2af5c],
+        [0x3e721440, 0x3df3f8a7, 0x3e721440, 0x3df3f8a7],
+        [0x3e650709, 0x3e108f7a, 0x3e650709, 0x3e108f7a],
+        [0x3edb738b, 0x3f6d7e1a, 0x3edb738a, 0x3f6d7e1a],
+        [0x3e910a6c, 0x3de1dc97, 0x3e910a6c, 0x3de1dc9b],
+    ];
+
     fn path() -> &'static Path {
         Path::new("m.model")
     }
 
     #[test]
-    fn version_1_and_version_2_loads_give_bit_identical_scores() {
+    fn versions_1_2_and_3_load_with_bit_identical_scores() {
         let model = tiny_model();
         let v1 = from_bytes(&to_bytes_v1(&model).unwrap(), path()).unwrap();
-        let v2 = from_bytes(&to_bytes(&model).unwrap(), path()).unwrap();
-        assert_eq!(score_bits(&v1), score_bits(&model));
-        assert_eq!(score_bits(&v2), score_bits(&model));
-        assert_eq!(to_bytes(&v1).unwrap(), to_bytes(&v2).unwrap());
+        let v2 = from_bytes(&to_bytes_v2(&model).unwrap(), path()).unwrap();
+        let v3 = from_bytes(&to_bytes(&model).unwrap(), path()).unwrap();
+        for loaded in [&v1, &v2, &v3] {
+            assert_eq!(score_bits(loaded), score_bits(&model));
+            assert_eq!(loaded.card, model.card);
+            assert_eq!(
+                loaded.vectorizer.analyzer().config(),
+                model.vectorizer.analyzer().config()
+            );
+        }
+        assert_eq!(to_bytes(&v1).unwrap(), to_bytes(&v3).unwrap());
+        assert_eq!(to_bytes(&v2).unwrap(), to_bytes(&v3).unwrap());
     }
 
     /// A version-1 file written by moderato before version 2 existed (`moderato train` on a
@@ -447,12 +627,40 @@ mod tests {
             bytes,
             "the test-only version-1 writer is the old code path"
         );
-        let v2 = from_bytes(&to_bytes(&v1).unwrap(), path()).unwrap();
-        assert_eq!(score_bits(&v2), score_bits(&v1));
-        assert_eq!(v2.label_names(), ["toxic", "spam"]);
-        assert_eq!(v2.thresholds(), v1.thresholds());
+        assert_eq!(
+            v1.vectorizer.analyzer().config().char_block,
+            CharBlock::Exact
+        );
+        let v3 = from_bytes(&to_bytes(&v1).unwrap(), path()).unwrap();
+        assert_eq!(score_bits(&v3), score_bits(&v1));
+        assert_eq!(v3.label_names(), ["toxic", "spam"]);
+        assert_eq!(v3.thresholds(), v1.thresholds());
         let flagged = v1.score("you s t u p i d idiot", &mut ScoreScratch::default(), 0);
         assert!(flagged.verdict.flags.contains(&0), "{flagged:?}");
+    }
+
+    /// A version-2 file written by moderato before version 3 existed (`moderato train` on every
+    /// fourth row of training-data/comments.csv, character 3–4-grams, English and German), and
+    /// the probabilities that code gave on [`TEXTS`] (fast path then plain path, per text).
+    #[test]
+    fn a_version_2_file_from_the_old_code_loads_and_scores_as_before() {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/model-v2.model");
+        let bytes = std::fs::read(fixture).unwrap();
+        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 2);
+        let v2 = from_bytes(&bytes, path()).unwrap();
+        assert_eq!(score_bits(&v2), V2_FIXTURE_SCORES);
+        assert_eq!(
+            v2.vectorizer.analyzer().config().char_block,
+            CharBlock::Exact
+        );
+        assert_eq!(v2.card.analyzer.char_block, CharBlock::Exact);
+        assert_eq!(
+            to_bytes_v2(&v2).unwrap(),
+            bytes,
+            "the test-only version-2 writer is the old code path"
+        );
+        let v3 = from_bytes(&to_bytes(&v2).unwrap(), path()).unwrap();
+        assert_eq!(score_bits(&v3), V2_FIXTURE_SCORES);
     }
 
     fn error_of(bytes: &[u8]) -> String {
@@ -462,17 +670,17 @@ mod tests {
         }
     }
 
-    /// A version-2 payload with a valid checksum around `meta` and `data`.
-    fn crafted(meta: &MetaV2, data: &[u8]) -> Vec<u8> {
+    /// A version-3 payload with a valid checksum around `meta` and `data`.
+    fn crafted(meta: &Meta, data: &[u8]) -> Vec<u8> {
         let meta = postcard::to_stdvec(meta).unwrap();
         let mut payload = (meta.len() as u64).to_le_bytes().to_vec();
         payload.extend_from_slice(&meta);
         payload.extend_from_slice(data);
-        with_header(2, &payload)
+        with_header(3, &payload)
     }
 
     #[test]
-    fn broken_version_2_files_are_refused_with_clear_errors() {
+    fn broken_version_2_and_3_files_are_refused_with_clear_errors() {
         let model = tiny_model();
         let bytes = to_bytes(&model).unwrap();
         assert!(error_of(&bytes[..bytes.len() - 3]).contains("truncated"));
@@ -482,12 +690,15 @@ mod tests {
         corrupt[n - 5] ^= 1;
         assert!(error_of(&corrupt).contains("checksum"));
         let mut future = bytes.clone();
-        future[8] = 3;
+        future[8] = 4;
         let e = error_of(&future);
         assert!(
-            e.contains("version 3 is not supported") && e.contains("1 to 2"),
+            e.contains("version 4 is not supported") && e.contains("1 to 3"),
             "{e}"
         );
+        // A version-3 payload read as version 2 (the analyzer settings differ).
+        let old = with_header(2, &bytes[HEADER_LEN..]);
+        assert!(error_of(&old).contains("does not decode"));
         let mut trailing = bytes.clone();
         trailing.push(0);
         assert!(error_of(&trailing).contains("trailing bytes"));
@@ -495,7 +706,7 @@ mod tests {
         // Payloads whose checksum is right but whose content is not (as a fuzzer may make).
         let (keys, idf, word_features) = model.vectorizer.vocabulary().parts();
         let nf = keys.len() as u64;
-        let meta = |features: u64, blocks: &[(Codec, u64)]| MetaV2 {
+        let meta = |features: u64, blocks: &[(Codec, u64)]| Meta {
             analyzer: model.vectorizer.analyzer().config().clone(),
             word_features,
             labels: model.labels.clone(),
@@ -548,13 +759,21 @@ mod tests {
                 crafted(&meta(1 << 30, &[(Codec::Zstd, 8)]), &[0; 8]),
                 "too small",
             ),
-            (with_header(2, &[1, 2, 3]), "cut short"),
-            (with_header(2, &[200, 0, 0, 0, 0, 0, 0, 0, 1]), "cut short"),
-            (
-                with_header(2, &[1, 0, 0, 0, 0, 0, 0, 0, 0xff]),
-                "does not decode",
-            ),
         ];
+        let mut cases = cases;
+        for version in [2, 3] {
+            cases.extend([
+                (with_header(version, &[1, 2, 3]), "cut short"),
+                (
+                    with_header(version, &[200, 0, 0, 0, 0, 0, 0, 0, 1]),
+                    "cut short",
+                ),
+                (
+                    with_header(version, &[1, 0, 0, 0, 0, 0, 0, 0, 0xff]),
+                    "does not decode",
+                ),
+            ]);
+        }
         for (i, (bytes, expect)) in cases.iter().enumerate() {
             let e = error_of(bytes);
             assert!(e.contains(expect), "case {i}: {e}");

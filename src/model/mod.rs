@@ -13,8 +13,17 @@ pub(crate) mod test_models {
     use crate::train::{train, NoProgress, TrainOptions};
 
     /// Trains on `texts` with one `(label, per-text value)` pair per label, every feature kept
-    /// (min_df 1), English and German stems.
+    /// (min_df 1), English and German stems, the default character block.
     pub fn trained(texts: &[&str], labels: &[(&str, &[bool])]) -> Model {
+        trained_with(texts, labels, crate::text::CharBlock::default())
+    }
+
+    /// [`trained`] with the given character block.
+    pub fn trained_with(
+        texts: &[&str],
+        labels: &[(&str, &[bool])],
+        char_block: crate::text::CharBlock,
+    ) -> Model {
         let set = TrainingSet {
             texts: texts.iter().map(|s| s.to_string()).collect(),
             labels: labels.iter().map(|(name, _)| name.to_string()).collect(),
@@ -30,6 +39,7 @@ pub(crate) mod test_models {
             crate::text::Language::English,
             crate::text::Language::German,
         ];
+        options.analyzer.char_block = char_block;
         train(&set, &options, &NoProgress).expect("a tiny model trains")
     }
 }
@@ -51,8 +61,8 @@ pub struct LabelModel {
     pub thresholds: Thresholds,
 }
 
-/// A trained moderato model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A trained moderato model (stored by [`file`]).
+#[derive(Debug, Clone)]
 pub struct Model {
     vectorizer: Vectorizer,
     labels: Vec<LabelModel>,
@@ -61,7 +71,6 @@ pub struct Model {
     weights: Vec<f32>,
     card: ModelCard,
     /// Feature rows of idf and weights for the scoring fast path, built on first use.
-    #[serde(skip)]
     rows: std::sync::OnceLock<Vec<f32>>,
     /// Cache entries made at training time for the fast path (see [`warm`]).
     #[serde(skip)]

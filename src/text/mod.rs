@@ -9,6 +9,6 @@ pub mod lexicon;
 pub mod normalize;
 pub mod tokenize;
 
-pub use analyzer::{AnalyzedDoc, Analyzer, AnalyzerConfig, Block, TokenKeys};
+pub use analyzer::{AnalyzedDoc, Analyzer, AnalyzerConfig, Block, CharBlock, TokenKeys};
 pub use language::Language;
 pub use tokenize::{Token, TokenKind};
