@@ -73,13 +73,10 @@ pub struct Model {
     /// Feature rows of idf and weights for the scoring fast path, built on first use.
     rows: std::sync::OnceLock<Vec<f32>>,
     /// Cache entries made at training time for the fast path (see [`warm`]).
-    #[serde(skip)]
     warm: warm::WarmCache,
     /// The warm cache's tables, built on first use.
-    #[serde(skip)]
     warm_tables: std::sync::OnceLock<warm::WarmTables>,
     /// Identifies this model's values to the fast path's caches.
-    #[serde(skip, default = "next_model_id")]
     id: u64,
 }
 
@@ -129,13 +126,24 @@ impl Model {
             head.bias = linear.bias;
             heads.push(head);
         }
+        Model::assemble(vectorizer, heads, weights, card, Default::default())
+    }
+
+    /// A model of these parts (weights feature-major).
+    pub(crate) fn assemble(
+        vectorizer: Vectorizer,
+        labels: Vec<LabelModel>,
+        weights: Vec<f32>,
+        card: ModelCard,
+        warm: warm::WarmCache,
+    ) -> Self {
         Model {
             vectorizer,
-            labels: heads,
+            labels,
             weights,
             card,
             rows: Default::default(),
-            warm: Default::default(),
+            warm,
             warm_tables: Default::default(),
             id: next_model_id(),
         }
