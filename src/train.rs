@@ -320,9 +320,7 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
         block_precision_target: options.block_precision,
         rows: set.texts.len() as u64,
     };
-    let mut model = Model::new(vectorizer, heads, card);
-    model.warm_up(&set.texts);
-    Ok(model)
+    Ok(Model::new(vectorizer, heads, card))
 }
 
 /// How the NB-scaled member of the blend scales each feature. Both are naive-Bayes ratios of

@@ -64,11 +64,6 @@ impl FeatureTable {
         self.insert(key, value);
     }
 
-    /// The table's keys and values, in slot order.
-    pub fn pairs(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
-        self.slots.iter().copied().filter(|&(_, v)| v != EMPTY)
-    }
-
     /// Empties the table (keeping nothing allocated).
     pub fn clear(&mut self) {
         *self = FeatureTable::default();

@@ -1,21 +1,28 @@
 //! The scoring fast path: the same numbers as vectorising a comment and taking dot products,
-//! computed with a per-distinct-word cache.
+//! computed through per-run caches.
 //!
-//! Each distinct token (cache entry) keeps, in one contiguous run of an arena: its resolved
-//! word features with their idf and weights, its character n-grams merged within the word
-//! (feature id, count, weight `(1 + ln count) · idf`), and the word's partial dot product with
-//! every label's weights and partial squared norm over those n-grams. A comment's character
-//! block is then the sum of its words' partials, corrected exactly for the n-grams that two
-//! distinct words share or that a repeated word contributes more than once: those are taken out
-//! of the partials and counted again from their true counts. The result equals the plain
-//! computation up to float rounding.
+//! Two caches, both kept in arenas of 32-bit words:
+//! - **chunks** (runs of the comment between whitespace, see [`crate::text::chunk`]): each
+//!   distinct chunk is analysed once and maps to its tokens' cache entries and its letter-case
+//!   counts. A comment whose chunks may read differently together than apart (letters written
+//!   apart over several chunks) is analysed whole instead.
+//! - **tokens**: each distinct token keeps, in one contiguous run: its resolved word features
+//!   with their idf and weights, its partial dot product with every label's weights and
+//!   partial squared norm over its character n-grams, and (for the exact char block only) those
+//!   n-grams merged within the word (feature id, count, weight `(1 + ln count) · idf`).
+//!
+//! The character block is, per the model's [`crate::text::CharBlock`], either the sum of the
+//! words' partials weighted by `1 + ln m` (per word), or the exact comment-level tf-idf: the
+//! sum of the partials corrected for the n-grams that two distinct words share or that a
+//! repeated word contributes more than once, which are taken out of the partials and counted
+//! again from their true counts. Either way the result equals the plain computation up to float
+//! rounding.
 //!
 //! The work is memory-bound (the weight and feature tables are megabytes, read at random), so
 //! the layout aims at few cache misses: one per distinct word (its entry), one per word pair
 //! (the model's feature row of idf and weights), with the index slots and rows prefetched a
 //! loop ahead, and per-comment counting in small tables that stay in the first-level cache.
 
-use super::warm::{WarmCache, WarmTables};
 use super::Model;
 use crate::features::table::FeatureTable;
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key};
@@ -262,116 +269,15 @@ pub(crate) struct FastScratch {
 }
 
 impl FastScratch {
-    /// Empties the caches, or starts them from a warm cache.
-    fn reset_cache(&mut self, labels: usize, warm: Option<&WarmTables>) {
-        match warm {
-            Some(w) => {
-                self.index.clone_from(&w.index);
-                self.arena.clone_from(&w.arena);
-                self.entries = w.entries;
-                self.chunk_index.clone_from(&w.chunk_index);
-                self.chunk_arena.clone_from(&w.chunk_arena);
-            }
-            None => {
-                self.index.clear();
-                self.arena.clear();
-                self.entries = 0;
-                self.chunk_index.clear();
-                self.chunk_arena.clear();
-            }
-        }
+    /// Empties the caches.
+    fn reset_cache(&mut self, labels: usize) {
+        self.index.clear();
+        self.arena.clear();
+        self.entries = 0;
+        self.chunk_index.clear();
+        self.chunk_arena.clear();
         self.labels = labels;
     }
-
-    /// Size of the token arena, in 32-bit words.
-    pub(super) fn arena_len(&self) -> usize {
-        self.arena.len()
-    }
-
-    /// The caches as a warm cache (see [`super::warm`]).
-    pub(super) fn into_warm(self) -> WarmCache {
-        let mut tokens: Vec<(u64, u32)> = self.index.pairs().collect();
-        tokens.sort_unstable_by_key(|&(_, off)| off);
-        let mut chunks: Vec<(u64, u32)> = self.chunk_index.pairs().collect();
-        chunks.sort_unstable_by_key(|&(_, off)| off);
-        WarmCache {
-            tokens,
-            arena: self.arena,
-            chunks,
-            chunk_arena: self.chunk_arena,
-        }
-    }
-}
-
-/// Size in 32-bit words of the token entry starting at `arena[o..]`, or `None` when its header
-/// is cut short.
-fn entry_len(arena: &[u32], o: usize, labels: usize) -> Option<usize> {
-    let header = arena.get(o..o + HEADER)?;
-    let (words, grams) = (header[H_WORDS] as usize, header[H_GRAMS] as usize);
-    Some(HEADER + labels + words * (WORD_FIXED + labels) + grams * GRAM_WORDS)
-}
-
-/// The start of every token entry of a stored arena, checking that the entries tile it, are
-/// unstamped, and name features below `features`.
-pub(super) fn entry_starts(
-    arena: &[u32],
-    labels: usize,
-    features: usize,
-) -> Result<Vec<u32>, String> {
-    let mut starts = Vec::new();
-    let mut o = 0usize;
-    while o < arena.len() {
-        let bad = |what: &str| format!("warm cache token entry at {o}: {what}");
-        let len = entry_len(arena, o, labels)
-            .filter(|&n| o + n <= arena.len() && o + n < JOINED as usize)
-            .ok_or_else(|| bad("cut short"))?;
-        if arena[o + H_STAMP] != EMPTY {
-            return Err(bad("stamped"));
-        }
-        let view = EntryView::at(arena, o as u32, labels);
-        let word_ids = (0..view.n_words).map(|w| view.words + w * (WORD_FIXED + labels));
-        let gram_ids = (0..view.n_grams).map(|g| view.grams + g * GRAM_WORDS);
-        if word_ids
-            .chain(gram_ids)
-            .any(|at| arena[at] as usize >= features)
-        {
-            return Err(bad("feature out of range"));
-        }
-        starts.push(o as u32);
-        o += len;
-    }
-    Ok(starts)
-}
-
-/// The start of every chunk entry of a stored chunk arena, checking that the entries tile it
-/// and that their tokens are entries of `token_starts`.
-pub(super) fn chunk_entry_starts(
-    chunk_arena: &[u32],
-    token_starts: &[u32],
-) -> Result<Vec<u32>, String> {
-    let mut starts = Vec::new();
-    let mut o = 0usize;
-    while o < chunk_arena.len() {
-        let bad = |what: &str| format!("warm cache chunk entry at {o}: {what}");
-        let n = chunk_arena
-            .get(o + C_TOKENS)
-            .map(|&n| n as usize)
-            .filter(|&n| o + C_HEADER + n <= chunk_arena.len())
-            .ok_or_else(|| bad("cut short"))?;
-        if chunk_arena[o + C_PROFILE] > u8::MAX as u32 {
-            return Err(bad("unknown profile"));
-        }
-        let tokens = &chunk_arena[o + C_HEADER..o + C_HEADER + n];
-        if tokens
-            .iter()
-            .any(|&t| token_starts.binary_search(&(t & !JOINED)).is_err())
-        {
-            return Err(bad("token is not an entry"));
-        }
-        starts.push(o as u32);
-        o += C_HEADER + n;
-    }
-    Ok(starts)
 }
 
 /// Where a cache entry's parts start in the arena.
@@ -564,14 +470,6 @@ impl Model {
         off as u32
     }
 
-    /// Adds the chunk entry of `chunk` (hash `hash`) and its tokens' entries to `s`.
-    pub(super) fn add_chunk_entry(&self, s: &mut FastScratch, chunk: &str, hash: u64) {
-        if s.labels != self.labels.len() {
-            s.reset_cache(self.labels.len(), None);
-        }
-        self.add_chunk(s, self.feature_rows(), chunk, hash);
-    }
-
     /// Resolves the tokens of `text` to cache entries chunk by chunk (see
     /// [`crate::text::chunk`]), through the chunk cache, into `s.offsets`; returns the
     /// comment's letter-case counts, or `None` when its chunks may read differently together
@@ -669,8 +567,8 @@ impl Model {
             || s.comment == EMPTY
         {
             // Another model's entries, caches past their bounds, or stamps about to become
-            // ambiguous (EMPTY marks a new entry): start afresh, from the warm cache if any.
-            s.reset_cache(nl, self.warm_tables());
+            // ambiguous (EMPTY marks a new entry): start afresh.
+            s.reset_cache(nl);
             s.owner = self.id;
             s.comment = 0;
         }
@@ -956,6 +854,31 @@ mod tests {
                     assert!(
                         (x - y).abs() < 1e-5,
                         "{char_block:?}, {text:?}: {fast:?} vs {plain:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_scratch_serves_two_models_in_turn() {
+        // Same label count, different weights: the caches must not carry one model's entries
+        // over to the other.
+        let texts = ["you idiot", "lovely day", "stupid idiot", "nice work"];
+        let a =
+            crate::model::test_models::trained(&texts, &[("toxic", &[true, false, true, false])]);
+        let b =
+            crate::model::test_models::trained(&texts, &[("toxic", &[false, true, false, true])]);
+        let mut shared = ScoreScratch::default();
+        for _ in 0..2 {
+            for model in [&a, &b] {
+                for text in texts {
+                    let (mut fast, mut plain) = (Vec::new(), Vec::new());
+                    model.probabilities(text, &mut shared, &mut fast);
+                    model.probabilities_plain(text, &mut ScoreScratch::default(), &mut plain);
+                    assert!(
+                        (fast[0] - plain[0]).abs() < 1e-5,
+                        "{text:?}: {fast:?} vs {plain:?}"
                     );
                 }
             }

@@ -5,10 +5,8 @@
 //! Version 3 (written): the payload is the length (u64 LE) of a small postcard-encoded
 //! [`Meta`] (analyzer settings, labels, card, array sizes, how each block is stored), that
 //! encoding, then the big arrays as raw little-endian blocks (feature keys, IDF weights,
-//! weights, then the scorer's warm cache: its four sizes, token keys and entry offsets, token
-//! entries, chunk keys and entry offsets, chunk entries; see [`super::warm`]), each stored plain
-//! or as its own zstd frame, so that loading is a bulk copy per array instead of decoding
-//! element by element. The warm cache is checked entry by entry at load. Only blocks that zstd at least halves are
+//! weights), each stored plain or as its own zstd frame, so that loading is a bulk copy per
+//! array instead of decoding element by element. Only blocks that zstd at least halves are
 //! compressed (in practice the IDF weights; keys are hashes and weights barely compress, and
 //! decompressing them would cost more load time than it saves in file size). The feature
 //! table is rebuilt from the keys at load: storing it was measured slower (a larger file to
@@ -150,7 +148,6 @@ macro_rules! element {
 }
 element!(u64);
 element!(f32);
-element!(u32);
 
 fn raw_bytes<T: Element>(items: impl ExactSizeIterator<Item = T>) -> Vec<u8> {
     let mut out = Vec::with_capacity(items.len() * T::SIZE);
@@ -179,29 +176,11 @@ fn encode<A: Serialize>(
     card: &ModelCard<A>,
 ) -> Result<Vec<u8>> {
     let (keys, idf, word_features) = model.vectorizer.vocabulary().parts();
-    let mut raw = vec![
+    let raw = [
         raw_bytes(keys.iter().copied()),
         raw_bytes(idf.iter().copied()),
         raw_bytes(model.weights.iter().copied()),
     ];
-    if version >= 3 {
-        let w = &model.warm;
-        let sizes = [
-            w.tokens.len(),
-            w.arena.len(),
-            w.chunks.len(),
-            w.chunk_arena.len(),
-        ];
-        raw.extend([
-            raw_bytes(sizes.iter().map(|&n| n as u64)),
-            raw_bytes(w.tokens.iter().map(|&(k, _)| k)),
-            raw_bytes(w.tokens.iter().map(|&(_, v)| v)),
-            raw_bytes(w.arena.iter().copied()),
-            raw_bytes(w.chunks.iter().map(|&(k, _)| k)),
-            raw_bytes(w.chunks.iter().map(|&(_, v)| v)),
-            raw_bytes(w.chunk_arena.iter().copied()),
-        ]);
-    }
     let mut stored = Vec::with_capacity(raw.len());
     for block in raw {
         let zstd = zstd::bulk::compress(&block, BLOCK_ZSTD_LEVEL)
@@ -341,8 +320,8 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     }
     let decoded = match version {
         1 => return decode_v1(payload).map_err(bad),
-        2 => decode_blocks::<AnalyzerV2>(payload, false),
-        _ => decode_blocks::<AnalyzerConfig>(payload, true),
+        2 => decode_blocks::<AnalyzerV2>(payload),
+        _ => decode_blocks::<AnalyzerConfig>(payload),
     };
     decoded.map_err(|e| bad(format!("model payload does not decode: {e}")))
 }
@@ -369,7 +348,6 @@ fn decode_v1(payload: &[u8]) -> std::result::Result<Model, String> {
         m.labels,
         m.weights,
         m.card.map_analyzer(AnalyzerConfig::from),
-        Default::default(),
     ))
 }
 
@@ -422,7 +400,7 @@ impl Blocks<'_> {
 
 /// Decodes a payload of the block layout: version 3 (`A` = [`AnalyzerConfig`]) or version 2
 /// (`A` = [`AnalyzerV2`]).
-fn decode_blocks<A>(payload: &[u8], with_warm: bool) -> std::result::Result<Model, String>
+fn decode_blocks<A>(payload: &[u8]) -> std::result::Result<Model, String>
 where
     A: serde::de::DeserializeOwned + Into<AnalyzerConfig>,
 {
@@ -446,28 +424,6 @@ where
     let keys: Vec<u64> = blocks.next("feature keys", nf)?;
     let idf: Vec<f32> = blocks.next("IDF weights", nf)?;
     let weights: Vec<f32> = blocks.next("weights", nf.saturating_mul(nl))?;
-    let warm = if with_warm {
-        let sizes: Vec<u64> = blocks.next("warm cache sizes", 4)?;
-        let pairs = |blocks: &mut Blocks, what: &str, n: u64| {
-            let keys: Vec<u64> = blocks.next(&format!("warm cache {what} keys"), n)?;
-            let offsets: Vec<u32> = blocks.next(&format!("warm cache {what} offsets"), n)?;
-            Ok::<_, String>(keys.into_iter().zip(offsets).collect())
-        };
-        let tokens = pairs(&mut blocks, "token", sizes[0])?;
-        let arena = blocks.next("warm cache token entries", sizes[1])?;
-        let chunks = pairs(&mut blocks, "chunk", sizes[2])?;
-        let chunk_arena = blocks.next("warm cache chunk entries", sizes[3])?;
-        let warm = super::warm::WarmCache {
-            tokens,
-            arena,
-            chunks,
-            chunk_arena,
-        };
-        warm.validate(nl as usize, nf as usize)?;
-        warm
-    } else {
-        Default::default()
-    };
     if blocks.blocks.next().is_some() || !blocks.rest.is_empty() {
         return Err("unexpected data after the last block".into());
     }
@@ -477,7 +433,6 @@ where
         meta.labels,
         weights,
         meta.card.map_analyzer(Into::into),
-        warm,
     ))
 }
 
@@ -650,14 +605,8 @@ mod tests {
                 model.vectorizer.analyzer().config()
             );
         }
-        // Versions 1 and 2 have no warm cache; version 3 keeps it exactly.
-        assert!(!model.warm.is_empty());
-        assert_eq!(v3.warm, model.warm);
-        assert!(v1.warm.is_empty() && v2.warm.is_empty());
-        let mut cold = model.clone();
-        cold.warm_up(&[]);
-        assert_eq!(to_bytes(&v1).unwrap(), to_bytes(&cold).unwrap());
-        assert_eq!(to_bytes(&v2).unwrap(), to_bytes(&cold).unwrap());
+        assert_eq!(to_bytes(&v1).unwrap(), to_bytes(&v3).unwrap());
+        assert_eq!(to_bytes(&v2).unwrap(), to_bytes(&v3).unwrap());
     }
 
     /// A version-1 file written by moderato before version 2 existed (`moderato train` on a
@@ -763,12 +712,10 @@ mod tests {
                 .map(|&(codec, stored)| BlockV2 { codec, stored })
                 .collect(),
         };
-        // An empty warm cache: its four sizes (zero), then six empty blocks.
         let data: Vec<u8> = [
             raw_bytes(keys.iter().copied()),
             raw_bytes(idf.iter().copied()),
             raw_bytes(model.weights.iter().copied()),
-            vec![0; 32],
         ]
         .concat();
         let plain = |n: u64| (Codec::Plain, n);
@@ -776,36 +723,6 @@ mod tests {
             plain(nf * 8),
             plain(nf * 4),
             plain(model.weights.len() as u64 * 4),
-            plain(32),
-            plain(0),
-            plain(0),
-            plain(0),
-            plain(0),
-            plain(0),
-            plain(0),
-        ];
-        // A warm cache of one chunk whose token offset is not an entry.
-        let bad_warm: Vec<u8> = [
-            raw_bytes(keys.iter().copied()),
-            raw_bytes(idf.iter().copied()),
-            raw_bytes(model.weights.iter().copied()),
-            raw_bytes([0u64, 0, 1, 6].into_iter()),
-            raw_bytes([7u64].into_iter()),
-            raw_bytes([0u32].into_iter()),
-            raw_bytes([0u32, 0, 0, 0, 1, 9].into_iter()),
-        ]
-        .concat();
-        let bad_warm_sizes = [
-            sizes[0],
-            sizes[1],
-            sizes[2],
-            plain(32),
-            plain(0),
-            plain(0),
-            plain(0),
-            plain(8),
-            plain(4),
-            plain(24),
         ];
         assert!(
             from_bytes(&crafted(&meta(nf, &sizes), &data), path()).is_ok(),
@@ -815,14 +732,6 @@ mod tests {
             (
                 crafted(&meta(nf, &sizes[..2]), &data),
                 "weights block is missing",
-            ),
-            (
-                crafted(&meta(nf, &sizes[..3]), &data[..data.len() - 32]),
-                "warm cache sizes block is missing",
-            ),
-            (
-                crafted(&meta(nf, &bad_warm_sizes), &bad_warm),
-                "not an entry",
             ),
             (
                 crafted(&meta(nf, &sizes), &data[..data.len() - 4]),

@@ -3,7 +3,6 @@
 pub mod card;
 mod fast;
 pub mod file;
-pub mod warm;
 
 /// Tiny models trained in memory, for the model's unit tests.
 #[cfg(test)]
@@ -72,10 +71,6 @@ pub struct Model {
     card: ModelCard,
     /// Feature rows of idf and weights for the scoring fast path, built on first use.
     rows: std::sync::OnceLock<Vec<f32>>,
-    /// Cache entries made at training time for the fast path (see [`warm`]).
-    warm: warm::WarmCache,
-    /// The warm cache's tables, built on first use.
-    warm_tables: std::sync::OnceLock<warm::WarmTables>,
     /// Identifies this model's values to the fast path's caches.
     id: u64,
 }
@@ -126,7 +121,7 @@ impl Model {
             head.bias = linear.bias;
             heads.push(head);
         }
-        Model::assemble(vectorizer, heads, weights, card, Default::default())
+        Model::assemble(vectorizer, heads, weights, card)
     }
 
     /// A model of these parts (weights feature-major).
@@ -135,7 +130,6 @@ impl Model {
         labels: Vec<LabelModel>,
         weights: Vec<f32>,
         card: ModelCard,
-        warm: warm::WarmCache,
     ) -> Self {
         Model {
             vectorizer,
@@ -143,27 +137,8 @@ impl Model {
             weights,
             card,
             rows: Default::default(),
-            warm,
-            warm_tables: Default::default(),
             id: next_model_id(),
         }
-    }
-
-    /// Makes the fast path's warm cache from (training) comments: see [`warm`].
-    pub fn warm_up(&mut self, texts: &[String]) {
-        self.warm = warm::WarmCache::build(self, texts);
-        self.warm_tables = Default::default();
-        self.id = next_model_id();
-    }
-
-    /// The fast path's warm cache.
-    pub fn warm_cache(&self) -> &warm::WarmCache {
-        &self.warm
-    }
-
-    /// The warm cache's tables, if it holds anything.
-    fn warm_tables(&self) -> Option<&warm::WarmTables> {
-        (!self.warm.is_empty()).then(|| self.warm_tables.get_or_init(|| self.warm.tables()))
     }
 
     /// The per-label heads, in output order.
