@@ -74,6 +74,16 @@ fn fmix64(mut x: u64) -> u64 {
 }
 
 impl DuplicateIndex {
+    /// Counts one more copy of entry `idx` and says which comment it repeats.
+    fn repeat_of(&mut self, idx: usize) -> Repeat {
+        let seen = &mut self.seen[idx];
+        seen.copies += 1;
+        Repeat {
+            first: seen.id.clone(),
+            copies: seen.copies,
+        }
+    }
+
     /// Records a comment and returns the earlier comment it repeats, if any.
     pub fn check(&mut self, id: &str, text: &str) -> Option<Repeat> {
         // Lowercased words of letters and digits, joined by single spaces.
@@ -105,6 +115,10 @@ impl DuplicateIndex {
             return None;
         }
         let exact_key = xxh3_64(self.joined.as_bytes());
+        if let Some(&idx) = self.exact.get(&exact_key) {
+            // The same words as an earlier comment: no need for its word set or MinHash.
+            return Some(self.repeat_of(idx));
+        }
         let mut set: Vec<u32> = self.words.iter().map(|w| w.0 as u32).collect();
         set.sort_unstable();
         set.dedup();
@@ -133,7 +147,7 @@ impl DuplicateIndex {
             }
             *key = xxh3_64(&bytes);
         }
-        let found = self.exact.get(&exact_key).copied().or_else(|| {
+        let found = {
             // A candidate in several bands is judged once; the Jaccard similarity cannot
             // exceed the ratio of the two set sizes, which rules most candidates out unread.
             let mut judged: Vec<usize> = Vec::new();
@@ -157,14 +171,9 @@ impl DuplicateIndex {
                     })
                 })
             })
-        });
+        };
         if let Some(idx) = found {
-            let seen = &mut self.seen[idx];
-            seen.copies += 1;
-            return Some(Repeat {
-                first: seen.id.clone(),
-                copies: seen.copies,
-            });
+            return Some(self.repeat_of(idx));
         }
         if self.seen.len() < MAX_ENTRIES {
             let idx = self.seen.len();
