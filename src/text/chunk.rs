@@ -28,43 +28,23 @@ impl CaseCounts {
     pub fn of(text: &str) -> Self {
         let mut counts = CaseCounts::default();
         let (mut word_len, mut word_upper) = (0u32, true);
-        let end_word = |word_len: u32, word_upper: bool, counts: &mut CaseCounts| {
-            if word_len >= 2 && word_upper {
-                counts.capital_words += 1;
-            }
-        };
-        if text.is_ascii() {
-            for b in text.bytes() {
-                if b.is_ascii_alphabetic() {
-                    counts.letters += 1;
-                    word_len += 1;
-                    if b.is_ascii_uppercase() {
-                        counts.upper += 1;
-                    } else {
-                        word_upper = false;
-                    }
+        // A trailing non-letter ends the last word.
+        for c in text.chars().chain(std::iter::once(' ')) {
+            if c.is_alphabetic() {
+                counts.letters += 1;
+                word_len += 1;
+                if c.is_uppercase() {
+                    counts.upper += 1;
                 } else {
-                    end_word(word_len, word_upper, &mut counts);
-                    (word_len, word_upper) = (0, true);
+                    word_upper = false;
                 }
-            }
-        } else {
-            for c in text.chars() {
-                if c.is_alphabetic() {
-                    counts.letters += 1;
-                    word_len += 1;
-                    if c.is_uppercase() {
-                        counts.upper += 1;
-                    } else {
-                        word_upper = false;
-                    }
-                } else {
-                    end_word(word_len, word_upper, &mut counts);
-                    (word_len, word_upper) = (0, true);
+            } else {
+                if word_len >= 2 && word_upper {
+                    counts.capital_words += 1;
                 }
+                (word_len, word_upper) = (0, true);
             }
         }
-        end_word(word_len, word_upper, &mut counts);
         counts
     }
 
