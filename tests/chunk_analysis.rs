@@ -23,7 +23,7 @@ fn by_chunks(analyzer: &Analyzer, text: &str, doc: &mut AnalyzedDoc) -> Option<A
     let (mut tokens, mut case) = (Vec::new(), CaseCounts::default());
     let mut prev = None;
     for chunk in chunks(text) {
-        let profile = analyzer.analyze_chunk(chunk, doc);
+        let (profile, chunk_case) = analyzer.analyze_chunk(chunk, doc);
         if profile.is_split()
             || prev.is_some_and(|p: moderato::text::chunk::ChunkProfile| p.may_join(profile))
         {
@@ -35,7 +35,7 @@ fn by_chunks(analyzer: &Analyzer, text: &str, doc: &mut AnalyzedDoc) -> Option<A
                 .iter()
                 .map(|t| (t.kind, t.text(&doc.normalized.text).to_string())),
         );
-        case.add(CaseCounts::of(chunk));
+        case.add(chunk_case);
     }
     Some((tokens, case.shouting(), case.capital_words))
 }

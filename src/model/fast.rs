@@ -422,7 +422,8 @@ impl Model {
         off as u32
     }
 
-    /// The arena offset of the entry of `token` (of `doc`), added to the cache if new.
+    /// The arena offset of the entry of `token` (of `doc`; its [`token_hash`] is `h`), added to
+    /// the cache if new, tagged with `JOINED` for a joined token.
     #[inline]
     fn entry_of(
         &self,
@@ -430,9 +431,9 @@ impl Model {
         rows: FeatureRows,
         doc: &AnalyzedDoc,
         token: &crate::text::Token,
+        h: u64,
     ) -> u32 {
-        let h = token_hash(token.kind, token.text(&doc.normalized.text));
-        match s.index.get(h) {
+        let off = match s.index.get(h) {
             Some(off) => off,
             None => {
                 self.vectorizer
@@ -440,14 +441,18 @@ impl Model {
                     .token_term(doc, token, &mut s.term_buf);
                 self.add_entry(s, rows, token.kind, h)
             }
+        };
+        if token.kind == TokenKind::Joined {
+            off | JOINED
+        } else {
+            off
         }
     }
 
     /// Analyses `chunk` alone and adds its chunk entry; returns the entry's offset.
     fn add_chunk(&self, s: &mut FastScratch, rows: FeatureRows, chunk: &str, hash: u64) -> u32 {
         let mut doc = std::mem::take(&mut s.doc);
-        let profile = self.vectorizer.analyzer().analyze_chunk(chunk, &mut doc);
-        let case = CaseCounts::of(chunk);
+        let (profile, case) = self.vectorizer.analyzer().analyze_chunk(chunk, &mut doc);
         let off = s.chunk_arena.len();
         s.chunk_arena.extend_from_slice(&[
             profile.bits() as u32,
@@ -457,13 +462,9 @@ impl Model {
             doc.tokens.len() as u32,
         ]);
         for token in &doc.tokens {
-            let entry = self.entry_of(s, rows, &doc, token);
-            let joined = if token.kind == TokenKind::Joined {
-                JOINED
-            } else {
-                0
-            };
-            s.chunk_arena.push(entry | joined);
+            let h = token_hash(token.kind, token.text(&doc.normalized.text));
+            let entry = self.entry_of(s, rows, &doc, token, h);
+            s.chunk_arena.push(entry);
         }
         s.chunk_index.insert_growing(hash, off as u32);
         s.doc = doc;
@@ -537,15 +538,10 @@ impl Model {
             s.hashes.push(h);
         }
         s.offsets.clear();
-        for token in &doc.tokens {
-            let off = self.entry_of(s, rows, &doc, token);
-            prefetch(s.arena.as_ptr().wrapping_add(off as usize));
-            let joined = if token.kind == TokenKind::Joined {
-                JOINED
-            } else {
-                0
-            };
-            s.offsets.push(off | joined);
+        for (i, token) in doc.tokens.iter().enumerate() {
+            let off = self.entry_of(s, rows, &doc, token, s.hashes[i]);
+            prefetch(s.arena.as_ptr().wrapping_add((off & !JOINED) as usize));
+            s.offsets.push(off);
         }
         let cues = (doc.shouting, doc.capital_words);
         s.doc = doc;

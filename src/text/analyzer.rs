@@ -242,6 +242,12 @@ impl Analyzer {
 
     /// Normalises and tokenises `text` into `doc`; `record_origin` keeps the map back to `text`.
     pub fn analyze(&self, text: &str, doc: &mut AnalyzedDoc, record_origin: bool) {
+        self.analyze_tokens(text, doc, record_origin);
+        self.set_cues(doc, self.case_counts(text));
+    }
+
+    /// Normalises and tokenises `text` into `doc`, leaving its case cues as they are.
+    pub(crate) fn analyze_tokens(&self, text: &str, doc: &mut AnalyzedDoc, record_origin: bool) {
         if self.config.deobfuscate {
             normalize_into(text, &mut doc.unfolded, record_origin);
             deobfuscate_into(
@@ -254,14 +260,21 @@ impl Analyzer {
             normalize_into(text, &mut doc.normalized, record_origin);
         }
         tokenize_into(&doc.normalized.text, &mut doc.tokens);
+    }
+
+    /// The letter-case counts of `text` behind the case cues (zero when cues are off).
+    pub(crate) fn case_counts(&self, text: &str) -> CaseCounts {
         if self.config.cues {
-            let case = CaseCounts::of(text);
-            doc.shouting = case.shouting();
-            doc.capital_words = case.capital_words;
+            CaseCounts::of(text)
         } else {
-            doc.shouting = false;
-            doc.capital_words = 0;
+            CaseCounts::default()
         }
+    }
+
+    /// Sets `doc`'s case cues from its text's letter-case counts.
+    pub(crate) fn set_cues(&self, doc: &mut AnalyzedDoc, case: CaseCounts) {
+        doc.shouting = self.config.cues && case.shouting();
+        doc.capital_words = case.capital_words;
     }
 
     /// Writes into `buf` the string that identifies a token for caching: a kind tag followed by

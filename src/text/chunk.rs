@@ -109,9 +109,12 @@ impl ChunkProfile {
 
 impl Analyzer {
     /// Analyses one chunk (see [`chunks`]) alone into `doc`, as [`Analyzer::analyze`] does a
-    /// comment, and says how it may interact with its neighbours.
-    pub fn analyze_chunk(&self, chunk: &str, doc: &mut AnalyzedDoc) -> ChunkProfile {
-        self.analyze(chunk, doc, false);
+    /// comment; returns how it may interact with its neighbours and its letter-case counts
+    /// (zero when the analyzer has no case cues).
+    pub fn analyze_chunk(&self, chunk: &str, doc: &mut AnalyzedDoc) -> (ChunkProfile, CaseCounts) {
+        self.analyze_tokens(chunk, doc, false);
+        let case = self.case_counts(chunk);
+        self.set_cues(doc, case);
         let text = doc.normalized.text.as_str();
         let mut bits = 0u8;
         if text.contains(' ') || (self.config().deobfuscate && doc.unfolded.text.contains(' ')) {
@@ -154,7 +157,7 @@ impl Analyzer {
                 bits |= ChunkProfile::SPACED_NEXT;
             }
         }
-        ChunkProfile(bits)
+        (ChunkProfile(bits), case)
     }
 }
 
@@ -184,7 +187,7 @@ mod tests {
         let (mut tokens, mut case) = (Vec::new(), CaseCounts::default());
         let mut prev: Option<ChunkProfile> = None;
         for chunk in chunks(text) {
-            let profile = analyzer.analyze_chunk(chunk, &mut doc);
+            let (profile, chunk_case) = analyzer.analyze_chunk(chunk, &mut doc);
             if profile.is_split() || prev.is_some_and(|p| p.may_join(profile)) {
                 return None;
             }
@@ -194,14 +197,10 @@ mod tests {
                     .iter()
                     .map(|t| (t.kind, t.text(&doc.normalized.text).to_string())),
             );
-            case.add(CaseCounts::of(chunk));
+            case.add(chunk_case);
         }
         let cues = analyzer.config().cues;
-        Some((
-            tokens,
-            cues && case.shouting(),
-            if cues { case.capital_words } else { 0 },
-        ))
+        Some((tokens, cues && case.shouting(), case.capital_words))
     }
 
     #[test]
