@@ -410,10 +410,11 @@ impl Analyzer {
             padded[1..=word.len()].copy_from_slice(word.as_bytes());
             let chars = word.len() + 2;
             let padded = &padded[..chars];
-            let hidden = hidden_regions(spans, chars);
+            let mut cover = [0u8; 64];
+            let hidden = hidden_cover(spans, chars, &mut cover);
             for n in lo..=hi.min(chars) {
                 for start in 0..=(chars - n) {
-                    if hidden.iter().any(|&(s, e)| start >= s && start + n <= e) {
+                    if hidden && start + n <= cover[start] as usize {
                         continue;
                     }
                     out.push(xxh3_64_with_seed(
@@ -431,14 +432,11 @@ impl Analyzer {
         let mut bounds: Vec<usize> = padded.char_indices().map(|(i, _)| i).collect();
         bounds.push(padded.len());
         let chars = bounds.len() - 1;
-        let hidden = hidden_regions(spans, chars);
-        let (lo, hi) = (
-            self.config.char_ngram_min as usize,
-            self.config.char_ngram_max as usize,
-        );
+        let mut cover = vec![0usize; chars];
+        let hidden = hidden_cover(spans, chars, &mut cover);
         for n in lo..=hi.min(chars) {
             for start in 0..=(chars - n) {
-                if hidden.iter().any(|&(s, e)| start >= s && start + n <= e) {
+                if hidden && start + n <= cover[start] {
                     continue;
                 }
                 let gram = &padded.as_bytes()[bounds[start]..bounds[start + n]];
@@ -493,21 +491,36 @@ impl Analyzer {
     }
 }
 
-/// Regions of the padded word (in chars) whose n-grams are left out, from the word's
-/// [`embedded_abusive_spans`]; a region at the word's edge takes the padding space with it.
-fn hidden_regions(spans: &[(usize, usize)], padded_len: usize) -> Vec<(usize, usize)> {
-    spans
-        .iter()
-        .map(|&(s, e)| {
-            let start = if s == 0 { 0 } else { s + 1 };
-            let end = if e + 2 == padded_len {
-                padded_len
-            } else {
-                e + 1
-            };
-            (start, end)
-        })
-        .collect()
+/// Marks the n-grams of the padded word (of `padded_len` chars) that the word's
+/// [`embedded_abusive_spans`] hide: afterwards the n-gram at char `start` of length `n` is
+/// hidden when `start + n <= cover[start]`. A span at the word's edge takes the padding space
+/// with it. Returns whether anything is hidden. Linear in the word, however many spans it has
+/// (a long run of repeated abuse has hundreds).
+fn hidden_cover<T>(spans: &[(usize, usize)], padded_len: usize, cover: &mut [T]) -> bool
+where
+    T: Copy + Ord + TryFrom<usize> + Default,
+{
+    if spans.is_empty() {
+        return false;
+    }
+    for &(s, e) in spans {
+        let start = if s == 0 { 0 } else { s + 1 };
+        let end = if e + 2 == padded_len {
+            padded_len
+        } else {
+            e + 1
+        };
+        if let (Some(slot), Ok(end)) = (cover.get_mut(start), T::try_from(end)) {
+            *slot = (*slot).max(end);
+        }
+    }
+    // A span starting earlier covers a later start too, up to its end.
+    let mut reach = T::default();
+    for slot in cover.iter_mut().take(padded_len) {
+        reach = reach.max(*slot);
+        *slot = reach;
+    }
+    true
 }
 
 /// Key of the cue "the comment has this many words in capitals" (bucketed: 1, 2-3, 4+).
@@ -535,6 +548,37 @@ fn case_profile(text: &str) -> (bool, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_cover_hides_exactly_the_grams_inside_a_region() {
+        // Regions as the n-gram filter used to test them, one by one.
+        let spans = [(0, 4), (2, 5), (7, 10), (8, 9), (12, 15)];
+        let padded_len = 17;
+        let regions: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|&(s, e)| {
+                let start = if s == 0 { 0 } else { s + 1 };
+                let end = if e + 2 == padded_len {
+                    padded_len
+                } else {
+                    e + 1
+                };
+                (start, end)
+            })
+            .collect();
+        let mut cover = vec![0usize; padded_len];
+        assert!(hidden_cover(&spans, padded_len, &mut cover));
+        let mut small = [0u8; 64];
+        assert!(hidden_cover(&spans, padded_len, &mut small));
+        for n in 1..=6 {
+            for start in 0..=(padded_len - n) {
+                let want = regions.iter().any(|&(s, e)| start >= s && start + n <= e);
+                assert_eq!(start + n <= cover[start], want, "{start} {n}");
+                assert_eq!(start + n <= small[start] as usize, want, "{start} {n}");
+            }
+        }
+        assert!(!hidden_cover(&[], padded_len, &mut cover));
+    }
 
     fn terms(analyzer: &Analyzer, text: &str) -> Vec<String> {
         analyzer.terms(text).into_iter().map(|(_, t)| t).collect()
