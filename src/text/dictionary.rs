@@ -17,12 +17,17 @@ const ABUSIVE_RANK: u32 = 5_000;
 fn ranks() -> &'static FxHashMap<&'static str, u32> {
     static RANKS: OnceLock<FxHashMap<&'static str, u32>> = OnceLock::new();
     RANKS.get_or_init(|| {
-        WORDS
+        // Sized once (50,000 words), not grown and rehashed on the way: this runs in every
+        // process that meets an obfuscated word.
+        let mut ranks =
+            FxHashMap::with_capacity_and_hasher(WORDS.len() / 8, rustc_hash::FxBuildHasher);
+        let words = WORDS
             .lines()
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .enumerate()
-            .map(|(i, w)| (w, i as u32))
-            .collect()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        for (i, w) in words.enumerate() {
+            ranks.insert(w, i as u32);
+        }
+        ranks
     })
 }
 
