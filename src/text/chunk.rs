@@ -9,7 +9,7 @@
 //! edges so that a caller can tell when its chunks may interact; then it must analyse the
 //! whole comment instead.
 
-use super::{AnalyzedDoc, Analyzer, TokenKind};
+use super::{chars, AnalyzedDoc, Analyzer, TokenKind};
 
 /// Letter-case counts of a text, from which the case cues are derived; they add up over the
 /// chunks of a comment.
@@ -30,10 +30,10 @@ impl CaseCounts {
         let (mut word_len, mut word_upper) = (0u32, true);
         // A trailing non-letter ends the last word.
         for c in text.chars().chain(std::iter::once(' ')) {
-            if c.is_alphabetic() {
+            if chars::is_alphabetic(c) {
                 counts.letters += 1;
                 word_len += 1;
-                if c.is_uppercase() {
+                if chars::is_uppercase(c) {
                     counts.upper += 1;
                 } else {
                     word_upper = false;

@@ -6,6 +6,7 @@
 //! Spaced letters (`s t u p i d`) and inserted punctuation (`st.upid`, `f*ck`, `f_u_c_k`) are
 //! joined by the tokenizer as extra tokens; see [`super::tokenize`].
 
+use super::chars;
 use super::dictionary::{rank, segment};
 use super::lexicon::unmask;
 use super::normalize::Normalized;
@@ -299,7 +300,7 @@ fn fold_homoglyphs(chars: &mut [(char, u32)], homoglyphs: Homoglyphs) {
 /// lowercase ASCII letters.
 fn core_word(chars: impl Iterator<Item = char>) -> Option<String> {
     let s: String = chars.collect();
-    let core = s.trim_matches(|c: char| !c.is_alphanumeric());
+    let core = s.trim_matches(|c: char| !chars::is_alphanumeric(c));
     (!core.is_empty() && core.bytes().all(|b| b.is_ascii_lowercase())).then(|| core.to_string())
 }
 
@@ -307,22 +308,29 @@ fn core_word(chars: impl Iterator<Item = char>) -> Option<String> {
 fn core_bounds(chars: &[(char, u32)]) -> (usize, usize) {
     let s = chars
         .iter()
-        .position(|(c, _)| c.is_alphanumeric())
+        .position(|(c, _)| chars::is_alphanumeric(*c))
         .unwrap_or(chars.len());
     let e = chars
         .iter()
-        .rposition(|(c, _)| c.is_alphanumeric())
+        .rposition(|(c, _)| chars::is_alphanumeric(*c))
         .map_or(s, |e| e + 1);
     (s, e)
 }
 
 fn fold_chunk(chars: &mut Vec<(char, u32)>, homoglyphs: Homoglyphs, dictionary: bool) {
     fold_homoglyphs(chars, homoglyphs);
-    let letters = chars.iter().filter(|(c, _)| c.is_alphabetic()).count();
+    let letters = chars
+        .iter()
+        .filter(|(c, _)| chars::is_alphabetic(*c))
+        .count();
     if letters >= 1 {
         // `$` before a letter.
         for i in 0..chars.len() {
-            if chars[i].0 == '$' && chars.get(i + 1).is_some_and(|(n, _)| n.is_alphabetic()) {
+            if chars[i].0 == '$'
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|(n, _)| chars::is_alphabetic(*n))
+            {
                 chars[i].0 = 's';
             }
         }
@@ -342,7 +350,7 @@ fn fold_chunk(chars: &mut Vec<(char, u32)>, homoglyphs: Homoglyphs, dictionary: 
             }
             runs.push((s, i));
         }
-        let letter_at = |k: usize| chars.get(k).is_some_and(|(c, _)| c.is_alphabetic());
+        let letter_at = |k: usize| chars.get(k).is_some_and(|(c, _)| chars::is_alphabetic(*c));
         let inside = |&(s, e): &(usize, usize)| s > 0 && letter_at(s - 1) && letter_at(e);
         let any_inside = runs.iter().any(inside);
         // Certain runs are read as letters; a lone edge symbol or digit (`5tupid`, `@ss`) only
@@ -421,11 +429,13 @@ fn read_leet_as_letters(chars: &mut [(char, u32)]) -> bool {
 fn read_leet_within(chars: &mut [(char, u32)], bang: bool) -> bool {
     let s = chars
         .iter()
-        .position(|&(c, _)| c.is_alphanumeric() || matches!(c, '@' | '$' | '!'))
+        .position(|&(c, _)| chars::is_alphanumeric(c) || matches!(c, '@' | '$' | '!'))
         .unwrap_or(chars.len());
     let e = chars
         .iter()
-        .rposition(|&(c, _)| c.is_alphanumeric() || matches!(c, '@' | '$') || (bang && c == '!'))
+        .rposition(|&(c, _)| {
+            chars::is_alphanumeric(c) || matches!(c, '@' | '$') || (bang && c == '!')
+        })
         .map_or(s, |e| e + 1);
     if e < s + 3 {
         return false;
@@ -479,7 +489,7 @@ fn squeeze_runs(chars: &mut Vec<(char, u32)>, dictionary: bool) {
         while e < chars.len() && chars[e].0 == c {
             e += 1;
         }
-        if c.is_alphabetic() && e - k >= 3 {
+        if chars::is_alphabetic(c) && e - k >= 3 {
             squeezed.push(kept.len());
             kept.push(chars[k]);
         } else {

@@ -1,6 +1,7 @@
 //! Text in, feature keys out: normalisation, tokenisation, stemming languages, the analyzer.
 
 pub mod analyzer;
+pub mod chars;
 pub mod chunk;
 pub mod deobfuscate;
 pub mod dictionary;

@@ -12,6 +12,47 @@ pub struct Normalized {
     /// For each byte of `text`, the byte offset of the input character it came from
     /// (empty unless offsets were requested).
     pub origin: Vec<u32>,
+    /// Folds of the non-ASCII characters met so far (kept across texts).
+    memo: FoldMemo,
+}
+
+/// Characters of a fold kept in [`FoldMemo`]; longer folds (`ﬃ` gives 3, `㎒` more) are
+/// computed each time.
+const MEMO_CHARS: usize = 3;
+/// Entries of [`FoldMemo`] (a power of two).
+const MEMO_ENTRIES: usize = 512;
+
+/// A direct-mapped cache from a non-ASCII character to its fold (see [`normalize_into`]):
+/// folding one runs NFKC decomposition and composition, which costs hundreds of instructions,
+/// and text in Cyrillic or Greek is made of a few dozen characters used over and over.
+#[derive(Debug, Default, Clone)]
+struct FoldMemo {
+    /// Character, fold length, then the fold; allocated at the first non-ASCII character.
+    entries: Vec<(char, u8, [char; MEMO_CHARS])>,
+}
+
+impl FoldMemo {
+    fn slot(c: char) -> usize {
+        (c as usize).wrapping_mul(0x9E37_79B9) >> 7 & (MEMO_ENTRIES - 1)
+    }
+
+    fn get(&self, c: char) -> Option<([char; MEMO_CHARS], usize)> {
+        let &(key, len, fold) = self.entries.get(Self::slot(c))?;
+        (key == c).then_some((fold, len as usize))
+    }
+
+    fn put(&mut self, c: char, fold: &[char]) {
+        if fold.len() > MEMO_CHARS {
+            return;
+        }
+        if self.entries.is_empty() {
+            // '\0' is ASCII, so never a key: the slots start empty.
+            self.entries = vec![('\0', 0, ['\0'; MEMO_CHARS]); MEMO_ENTRIES];
+        }
+        let mut stored = ['\0'; MEMO_CHARS];
+        stored[..fold.len()].copy_from_slice(fold);
+        self.entries[Self::slot(c)] = (c, fold.len() as u8, stored);
+    }
 }
 
 impl Normalized {
@@ -107,6 +148,12 @@ pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
             push(out, fold_ascii(c), at);
             continue;
         }
+        if let Some((fold, len)) = out.memo.get(c) {
+            for &f in &fold[..len] {
+                push(out, f, at);
+            }
+            continue;
+        }
         // Fold the character, then fold what came out until nothing changes: NFKC and
         // lowercasing can produce characters that folding maps again (U+0149 gives U+02BC, a
         // quote; 'İ' lowercases to 'i' plus a combining dot), and a second pass over the text
@@ -129,6 +176,7 @@ pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
         for &f in &folded {
             push(out, f, at);
         }
+        out.memo.put(c, &folded);
     }
 }
 
@@ -203,6 +251,32 @@ pub fn normalize(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_folds_are_the_folds() {
+        // Characters of the first planes: folded with an empty memo, and folded again from
+        // the memo, they must give the same text and origins.
+        let mut out = Normalized::default();
+        let mut fresh = Normalized::default();
+        for cp in (0x80u32..0x3_0000).step_by(3) {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let text = format!("a{c}b");
+            fresh.memo = FoldMemo::default();
+            normalize_into(&text, &mut fresh, true);
+            normalize_into(&text, &mut out, true);
+            normalize_into(&text, &mut out, true);
+            assert!(fold_len(&fresh, c) > MEMO_CHARS || out.memo.get(c).is_some());
+            assert_eq!(out.text, fresh.text, "U+{cp:04X}");
+            assert_eq!(out.origin, fresh.origin, "U+{cp:04X}");
+        }
+    }
+
+    /// Characters in the fold of `c` (from a text `a{c}b`).
+    fn fold_len(n: &Normalized, _c: char) -> usize {
+        n.text.chars().count() - 2
+    }
 
     #[test]
     fn folds_case_width_accents_and_invisibles() {

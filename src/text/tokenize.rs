@@ -1,6 +1,8 @@
 //! Tokenisation of normalised text into words, numbers, URLs, e-mail addresses, @mentions,
 //! emoji and runs of `!`/`?`, each with its byte span in the normalised text.
 
+use super::chars;
+
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
@@ -56,12 +58,12 @@ fn is_pictograph(c: char) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    chars::is_alphanumeric(c)
 }
 
 /// Characters that may continue a URL, e-mail or mention chunk.
 fn is_chunk_char(c: char) -> bool {
-    c.is_alphanumeric()
+    chars::is_alphanumeric(c)
         || matches!(
             c,
             '.' | '_' | '-' | '/' | ':' | '%' | '+' | '&' | '=' | '?' | '~' | '#' | '@'
@@ -77,7 +79,7 @@ pub(crate) fn is_bare_domain(chunk: &str) -> bool {
     let host = chunk.split(['/', '?', '#']).next().unwrap_or("");
     let mut labels = host.split('.');
     let first = labels.next().unwrap_or("");
-    if first.is_empty() || !first.chars().all(|c| c.is_alphanumeric() || c == '-') {
+    if first.is_empty() || !first.chars().all(|c| chars::is_alphanumeric(c) || c == '-') {
         return false;
     }
     let mut last = None;
@@ -125,7 +127,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>) {
             i += clen;
             continue;
         }
-        if (c.is_alphanumeric() || c == '@') && may_be_special(bytes, i) {
+        if (chars::is_alphanumeric(c) || c == '@') && may_be_special(bytes, i) {
             if let Some((kind, end)) = special_chunk(text, i) {
                 out.push(Token {
                     kind,
@@ -271,7 +273,7 @@ fn add_joined(text: &str, tokens: &mut Vec<Token>) {
 pub fn joined_letters(surface: &str) -> String {
     surface
         .chars()
-        .filter(|&c| c == '*' || c.is_alphanumeric())
+        .filter(|&c| c == '*' || chars::is_alphanumeric(c))
         .collect()
 }
 
@@ -340,7 +342,7 @@ fn special_chunk(text: &str, start: usize) -> Option<(TokenKind, usize)> {
     if let Some(name) = chunk.strip_prefix('@') {
         let name_len = name
             .char_indices()
-            .find(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
+            .find(|&(_, c)| !(chars::is_alphanumeric(c) || c == '_'))
             .map_or(name.len(), |(o, _)| o);
         return (name_len > 0).then_some((TokenKind::Mention, start + 1 + name_len));
     }
