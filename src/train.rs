@@ -60,7 +60,8 @@ pub enum NbBlend {
     /// Plain logistic regression only.
     Off,
     /// Choose the NB scaling and the blend weight per label by ROC AUC: by 5-fold
-    /// cross-validation for labels with fewer than 10,000 rows, else on the held-out rows.
+    /// cross-validation for labels with fewer than 10,000 rows (which also choose C among ½, 1
+    /// and 2 times the configured one), else on the held-out rows.
     Auto,
     /// A fixed weight in [0, 1] of the model on log-count-ratio-scaled features.
     Fixed(f32),
@@ -501,7 +502,7 @@ fn fit_members(
     rows: &[u32],
     targets: &[Option<bool>],
     weights: Option<&[f32]>,
-    options: &TrainOptions,
+    learner: &LogisticValidParams,
     scalings: &[NbScaling],
     plain: bool,
 ) -> Result<Fitted> {
@@ -521,7 +522,7 @@ fn fit_members(
                     iterations: 0,
                 });
             }
-            options.learner.fit(&weighted_subset(
+            learner.fit(&weighted_subset(
                 RowSubset { matrix: x, rows },
                 &y,
                 row_weights.as_ref(),
@@ -534,7 +535,7 @@ fn fit_members(
                     let ratios = nb_ratios(x, rows, targets, scaling);
                     let scaled =
                         weighted_subset(scaled_rows(x, rows, &ratios), &y, row_weights.as_ref());
-                    let mut m = options.learner.fit(&scaled)?;
+                    let mut m = learner.fit(&scaled)?;
                     drop(scaled);
                     for (w, r) in m.weights.iter_mut().zip(&ratios) {
                         *w *= r;
@@ -555,8 +556,13 @@ const BLEND_GRID: [f32; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
 /// Labels with fewer rows choose their blend by cross-validation, where one held-out part is
 /// too small to tell the candidates apart.
-const CV_BELOW_ROWS: usize = 10_000;
+pub(crate) const CV_BELOW_ROWS: usize = 10_000;
 const CV_FOLDS: u64 = 5;
+
+/// Multiples of the configured C tried by the cross-validation that chooses the blend, in
+/// order of preference on ties (the configured C first). Only labels below [`CV_BELOW_ROWS`]
+/// choose C: on larger ones the held-out rows decide the blend, and the configured C is kept.
+pub(crate) const C_GRID: [f64; 3] = [1.0, 0.5, 2.0];
 
 /// Which NB-scaled model is blended into the plain one, and how much of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -636,38 +642,75 @@ impl MemberMargins {
     }
 }
 
-/// Out-of-fold margins of the plain and NB-scaled models over `rows` (5 folds by row hash).
+/// Out-of-fold margins of the plain and NB-scaled models over `rows` (5 folds by row hash), one
+/// set per learner in `learners` (the same folds for all of them).
 fn out_of_fold_margins(
     x: &CsrMatrix,
     rows: &[u32],
     targets: &[Option<bool>],
     weights: Option<&[f32]>,
-    options: &TrainOptions,
+    learners: &[LogisticValidParams],
+    seed: u64,
     scalings: &[NbScaling],
-) -> Result<MemberMargins> {
-    let fold_of = |r: u32| {
-        xxhash_rust::xxh3::xxh3_64_with_seed(&r.to_le_bytes(), options.learner.seed) % CV_FOLDS
-    };
-    let folds: Vec<MemberMargins> = (0..CV_FOLDS)
-        .into_par_iter()
-        .map(|k| -> Result<_> {
-            let (train, test): (Vec<u32>, Vec<u32>) = rows.iter().partition(|&&r| fold_of(r) != k);
+) -> Result<Vec<MemberMargins>> {
+    let fold_of = |r: u32| xxhash_rust::xxh3::xxh3_64_with_seed(&r.to_le_bytes(), seed) % CV_FOLDS;
+    let folds: Vec<(Vec<u32>, Vec<u32>)> = (0..CV_FOLDS)
+        .map(|k| rows.iter().partition(|&&r| fold_of(r) != k))
+        .filter(|(train, test): &(Vec<u32>, Vec<u32>)| {
             let pos = train
                 .iter()
                 .filter(|&&r| targets[r as usize] == Some(true))
                 .count();
-            if test.is_empty() || pos == 0 || pos == train.len() {
-                return Ok(MemberMargins::default());
-            }
-            let fitted = fit_members(x, &train, targets, weights, options, scalings, true)?;
-            Ok(MemberMargins::of(&fitted, x, &test, targets))
+            !test.is_empty() && pos > 0 && pos < train.len()
+        })
+        .collect();
+    // Every (learner, fold) pair is one task, so all of them share the threads.
+    let tasks: Vec<(usize, usize)> = (0..learners.len())
+        .flat_map(|l| (0..folds.len()).map(move |f| (l, f)))
+        .collect();
+    let parts: Vec<MemberMargins> = tasks
+        .par_iter()
+        .map(|&(l, f)| -> Result<_> {
+            let (train, test) = &folds[f];
+            let fitted = fit_members(x, train, targets, weights, &learners[l], scalings, true)?;
+            Ok(MemberMargins::of(&fitted, x, test, targets))
         })
         .collect::<Result<_>>()?;
-    let mut all = MemberMargins::default();
-    for f in folds {
-        all.append(f);
+    let mut all: Vec<MemberMargins> = learners.iter().map(|_| MemberMargins::default()).collect();
+    for (&(l, _), part) in tasks.iter().zip(parts) {
+        all[l].append(part);
     }
     Ok(all)
+}
+
+/// The configured learner with C scaled by each factor of [`C_GRID`].
+fn c_candidates(learner: &LogisticValidParams) -> Vec<LogisticValidParams> {
+    C_GRID
+        .iter()
+        .map(|f| LogisticValidParams {
+            c: learner.c * f,
+            ..learner.clone()
+        })
+        .collect()
+}
+
+/// The C (index into `per_c`, the out-of-fold margins of each candidate C) and the blend with
+/// the best ROC AUC, with that AUC; on ties the earlier C, then the blend that
+/// [`MemberMargins::choose`] prefers. `None` when no AUC could be computed.
+fn choose_c_and_blend(
+    per_c: &[MemberMargins],
+    fallback: BlendChoice,
+) -> Option<(usize, BlendChoice, f64)> {
+    let mut best: Option<(usize, BlendChoice, f64)> = None;
+    for (i, margins) in per_c.iter().enumerate() {
+        let (choice, Some(auc)) = margins.choose(fallback) else {
+            continue;
+        };
+        if best.is_none_or(|(_, _, b)| auc > b + 1e-9) {
+            best = Some((i, choice, auc));
+        }
+    }
+    best
 }
 
 /// Platt calibration, review and block thresholds and metrics from held-out margins.
@@ -706,6 +749,8 @@ fn calibrate_and_threshold(
 /// What the held-out rows decided for one label.
 struct HeldOutChoice {
     blend: BlendChoice,
+    /// The learner with the C chosen (the configured one unless cross-validation chose).
+    learner: LogisticValidParams,
     calibration: Calibration,
     thresholds: Thresholds,
     metrics: Option<LabelMetrics>,
@@ -770,43 +815,85 @@ fn train_label(
             ));
             return Ok(HeldOutChoice {
                 blend: default_choice,
+                learner: options.learner.clone(),
                 calibration: Calibration::default(),
                 thresholds: Thresholds::default(),
                 metrics: None,
                 notes,
             });
         }
-        let fitted = fit_members(x, &fit_part, targets, weights, options, candidates, true)?;
-        let held_margins = MemberMargins::of(&fitted, x, &held_part, targets);
-        let mut choose = |margins: &MemberMargins, by: &str| -> BlendChoice {
-            let (choice, auc) = margins.choose(default_choice);
-            if let Some(auc) = auc {
-                let plain = roc_auc(&margins.plain, &margins.truth).unwrap_or(f64::NAN);
-                notes.push(if choice.beta > 0.0 {
-                    format!(
-                        "NB blend: {:.2} of the model on features scaled by {}, chosen by ROC AUC on {by} ({auc:.4}; plain logistic regression {plain:.4})",
-                        choice.beta,
-                        choice.scaling.describe(),
-                    )
-                } else {
-                    format!("NB blend: none, chosen by ROC AUC on {by} (plain logistic regression {plain:.4})")
-                });
+        // `c` names the chosen C and `per_c` the best AUC at each candidate C, when C was chosen.
+        let note = |choice: BlendChoice, auc: f64, plain: f64, by: &str, c: &str, per_c: &str| {
+            if choice.beta > 0.0 {
+                format!(
+                    "NB blend: {:.2} of the model on features scaled by {}{c}, chosen by ROC AUC on {by} ({auc:.4}; plain logistic regression {plain:.4}{per_c})",
+                    choice.beta,
+                    choice.scaling.describe(),
+                )
+            } else {
+                format!("NB blend: none{c}, chosen by ROC AUC on {by} (plain logistic regression {plain:.4}{per_c})")
             }
-            choice
         };
-        let blend = match options.nb_blend {
+        // Small labels choose C and the blend together by cross-validation; the hold-out fit
+        // for calibration then uses the chosen C.
+        let (blend, learner) = match options.nb_blend {
             NbBlend::Auto if known.len() < CV_BELOW_ROWS => {
-                let oof = out_of_fold_margins(x, &known, targets, weights, options, candidates)?;
-                choose(&oof, &format!("{CV_FOLDS}-fold cross-validation"))
+                let by = format!("{CV_FOLDS}-fold cross-validation");
+                let learners = c_candidates(&options.learner);
+                let oof = out_of_fold_margins(
+                    x,
+                    &known,
+                    targets,
+                    weights,
+                    &learners,
+                    options.learner.seed,
+                    candidates,
+                )?;
+                match choose_c_and_blend(&oof, default_choice) {
+                    Some((i, choice, auc)) => {
+                        let plain = roc_auc(&oof[i].plain, &oof[i].truth).unwrap_or(f64::NAN);
+                        let c = format!(
+                            ", and C = {} ({} × the configured {})",
+                            learners[i].c, C_GRID[i], options.learner.c
+                        );
+                        let per_c = C_GRID
+                            .iter()
+                            .zip(&oof)
+                            .map(|(f, m)| {
+                                let best = m.choose(default_choice).1.unwrap_or(f64::NAN);
+                                format!("{f} × C {best:.4}")
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let per_c = format!("; best blend at {per_c}");
+                        notes.push(note(choice, auc, plain, &by, &c, &per_c));
+                        (choice, learners[i].clone())
+                    }
+                    None => (default_choice, options.learner.clone()),
+                }
             }
-            NbBlend::Auto => choose(&held_margins, "the held-out rows"),
-            _ => default_choice,
+            _ => (default_choice, options.learner.clone()),
+        };
+        let fitted = fit_members(x, &fit_part, targets, weights, &learner, candidates, true)?;
+        let held_margins = MemberMargins::of(&fitted, x, &held_part, targets);
+        let blend = match options.nb_blend {
+            NbBlend::Auto if known.len() >= CV_BELOW_ROWS => {
+                let (choice, auc) = held_margins.choose(default_choice);
+                if let Some(auc) = auc {
+                    let plain =
+                        roc_auc(&held_margins.plain, &held_margins.truth).unwrap_or(f64::NAN);
+                    notes.push(note(choice, auc, plain, "the held-out rows", "", ""));
+                }
+                choice
+            }
+            _ => blend,
         };
         let margins = held_margins.blended(blend);
         let (calibration, thresholds, metrics) =
             calibrate_and_threshold(name, &margins, &truth, options, &mut notes);
         Ok(HeldOutChoice {
             blend,
+            learner,
             calibration,
             thresholds,
             metrics,
@@ -825,7 +912,7 @@ fn train_label(
         &known,
         targets,
         weights,
-        options,
+        &choice.learner,
         final_scalings,
         needs_plain,
     )?
@@ -1283,6 +1370,112 @@ mod tests {
         assert_eq!(tied.blended(choice), tied.plain);
         // Nothing to choose from: the fallback.
         assert_eq!(MemberMargins::default().choose(fallback), (fallback, None));
+    }
+
+    #[test]
+    fn c_is_chosen_with_the_blend_by_the_best_auc_and_the_configured_c_wins_ties() {
+        let fallback = BlendChoice {
+            scaling: NbScaling::LogCount,
+            beta: 0.5,
+        };
+        let truth = vec![false, false, true, true];
+        let at = |plain: Vec<f32>, nb: Vec<f32>| MemberMargins {
+            plain,
+            nb: vec![(NbScaling::LogCount, nb)],
+            truth: truth.clone(),
+        };
+        // At the configured C (index 0) one pair is ranked wrongly by every blend; at 2 × C
+        // (index 2) the NB model ranks all pairs right.
+        let wrong = vec![-1.0, 0.5, 0.2, 1.0];
+        let per_c = vec![
+            at(wrong.clone(), wrong.clone()),
+            at(wrong.clone(), wrong.clone()),
+            at(wrong.clone(), vec![-1.0, -0.5, 0.5, 1.0]),
+        ];
+        let (i, choice, auc) = choose_c_and_blend(&per_c, fallback).unwrap();
+        assert_eq!((i, C_GRID[i]), (2, 2.0));
+        assert_eq!(choice.beta, 0.25);
+        assert_eq!(auc, 1.0);
+        // All C equally good: the configured one (the first of the grid).
+        let tied = vec![at(wrong.clone(), wrong.clone()), at(wrong.clone(), wrong)];
+        assert_eq!(choose_c_and_blend(&tied, fallback).unwrap().0, 0);
+        assert_eq!(C_GRID[0], 1.0);
+        // Nothing to choose from.
+        assert!(choose_c_and_blend(&[MemberMargins::default()], fallback).is_none());
+        // The candidates are the configured learner with only C scaled.
+        let learner = TrainOptions::default().learner;
+        let candidates = c_candidates(&learner);
+        assert_eq!(candidates.len(), C_GRID.len());
+        for (l, f) in candidates.iter().zip(C_GRID) {
+            assert_eq!(l.c, learner.c * f);
+            assert_eq!((l.seed, l.tolerance), (learner.seed, learner.tolerance));
+        }
+    }
+
+    #[test]
+    fn a_cross_validated_c_is_on_the_card_and_used_for_the_final_fit() {
+        let set = comments();
+        let options = TrainOptions::default();
+        let analyzer = Analyzer::new(options.analyzer.clone());
+        let freqs = DocumentFrequencies::count(&analyzer, &set.texts);
+        let vectorizer = Vectorizer::new(analyzer, Vocabulary::select(&freqs, &options.vocabulary));
+        let x = vectorizer.vectorize_all(&set.texts);
+        let held: Vec<bool> = set
+            .texts
+            .iter()
+            .map(|t| is_held_out(t, options.validation_fraction, options.learner.seed))
+            .collect();
+        let configured = options.learner.c;
+        let mut other_c = 0;
+        for (name, targets) in set.labels.iter().zip(&set.targets) {
+            let (_, fitted, card) = train_label(&x, name, targets, None, &held, &options).unwrap();
+            let note = card
+                .notes
+                .iter()
+                .find(|n| n.starts_with("NB blend:"))
+                .unwrap_or_else(|| panic!("{name}: {:?}", card.notes));
+            let c: f64 = note
+                .split(", and C = ")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|c| c.parse().ok())
+                .unwrap_or_else(|| panic!("no C in {note}"));
+            assert!(
+                C_GRID.iter().any(|f| configured * f == c),
+                "{c} is not a multiple of {configured} in {C_GRID:?}: {note}"
+            );
+            assert!(note.contains("best blend at 1 × C"), "{note}");
+            // The final model is the chosen blend refitted on all rows with the chosen C.
+            let known: Vec<u32> = (0..targets.len() as u32)
+                .filter(|&r| targets[r as usize].is_some())
+                .collect();
+            let scaling = if note.contains(NbScaling::MeanValue.describe()) {
+                NbScaling::MeanValue
+            } else {
+                NbScaling::LogCount
+            };
+            let choice = BlendChoice {
+                scaling,
+                beta: card.nb_blend,
+            };
+            let refit = |c: f64| {
+                let learner = LogisticValidParams {
+                    c,
+                    ..options.learner.clone()
+                };
+                fit_members(&x, &known, targets, None, &learner, &[scaling], true)
+                    .unwrap()
+                    .blend(choice)
+            };
+            assert_eq!(refit(c).weights, fitted.weights, "{name}");
+            if c != configured {
+                other_c += 1;
+                assert_ne!(refit(configured).weights, fitted.weights, "{name}");
+            }
+        }
+        assert!(other_c > 0, "the fixture chooses another C for some label");
+        let model = train(&set, &options, &NoProgress).unwrap();
+        assert!(model.card().to_markdown("m").contains("choose C among"));
     }
 
     #[test]

@@ -182,7 +182,16 @@ impl ModelCard {
         if streaming {
             let _ = writeln!(s, "- Learner: L2 logistic regression, C = {}, class weight {:?}, dual coordinate descent run by block minimisation over rows re-vectorised chunk by chunk (the streaming learner, {} epochs) because the vectorised rows did not fit the memory limit, tolerance {}; Platt calibration on the held-out rows. NB blend: off (not available with the streaming learner).", p.c, p.class_weight, self.labels[0].solver_passes, p.tolerance);
         } else {
-            let _ = writeln!(s, "- Learner: L2 logistic regression, dual coordinate descent, C = {}, class weight {:?}, tolerance {}, at most {} passes; Platt calibration on the held-out rows. NB blend: {:?} (a second logistic regression on features scaled by naive-Bayes ratios, log-count or mean-value as each label's note says, blended into the first with the per-label weight in the table).", p.c, p.class_weight, p.tolerance, p.max_iter, self.nb_blend);
+            let c_choice = if self.nb_blend == crate::train::NbBlend::Auto {
+                format!(
+                    " (labels with fewer than {} rows choose C among {} times it by cross-validation, together with the blend; see their notes)",
+                    crate::train::CV_BELOW_ROWS,
+                    crate::train::C_GRID.map(|f| f.to_string()).join(" / ")
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(s, "- Learner: L2 logistic regression, dual coordinate descent, C = {}{c_choice}, class weight {:?}, tolerance {}, at most {} passes; Platt calibration on the held-out rows. NB blend: {:?} (a second logistic regression on features scaled by naive-Bayes ratios, log-count or mean-value as each label's note says, blended into the first with the per-label weight in the table).", p.c, p.class_weight, p.tolerance, p.max_iter, self.nb_blend);
         }
         let _ = writeln!(s, "- Held-out part: {:.0} % of rows, chosen by a hash of the text; thresholds and calibration come from it, then each label is refitted on all its rows.", self.validation_fraction * 100.0);
         s
