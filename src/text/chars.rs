@@ -11,36 +11,51 @@ const TABLE_END: u32 = 0x800;
 /// Like [`char::is_alphabetic`].
 #[inline]
 pub fn is_alphabetic(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphabetic()
-    } else if (c as u32) < TABLE_END {
-        in_table(&ALPHABETIC, c)
-    } else {
-        c.is_alphabetic()
-    }
+    class(
+        c,
+        char::is_ascii_alphabetic,
+        |c| in_table(&ALPHABETIC, c),
+        char::is_alphabetic,
+    )
 }
 
 /// Like [`char::is_alphanumeric`].
 #[inline]
 pub fn is_alphanumeric(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else if (c as u32) < TABLE_END {
-        in_table(&ALPHABETIC, c) || in_table(&NUMERIC, c)
-    } else {
-        c.is_alphanumeric()
-    }
+    class(
+        c,
+        char::is_ascii_alphanumeric,
+        |c| in_table(&ALPHABETIC, c) || in_table(&NUMERIC, c),
+        char::is_alphanumeric,
+    )
 }
 
 /// Like [`char::is_uppercase`].
 #[inline]
 pub fn is_uppercase(c: char) -> bool {
+    class(
+        c,
+        char::is_ascii_uppercase,
+        |c| in_table(&UPPERCASE, c),
+        char::is_uppercase,
+    )
+}
+
+/// A character class answered by `ascii` for ASCII, `table` below [`TABLE_END`], and the
+/// standard library's `general` answer elsewhere.
+#[inline(always)]
+fn class(
+    c: char,
+    ascii: impl Fn(&char) -> bool,
+    table: impl Fn(char) -> bool,
+    general: impl Fn(char) -> bool,
+) -> bool {
     if c.is_ascii() {
-        c.is_ascii_uppercase()
+        ascii(&c)
     } else if (c as u32) < TABLE_END {
-        in_table(&UPPERCASE, c)
+        table(c)
     } else {
-        c.is_uppercase()
+        general(c)
     }
 }
 
