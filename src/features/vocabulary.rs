@@ -279,6 +279,11 @@ impl Vocabulary {
         self.idf[index as usize]
     }
 
+    /// The IDF weights of all features, by index.
+    pub fn idfs(&self) -> &[f32] {
+        &self.idf
+    }
+
     /// The block a feature index belongs to.
     #[inline]
     pub fn block(&self, index: u32) -> Block {
