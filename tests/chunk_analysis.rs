@@ -3,42 +3,8 @@
 //! tokens and case cues must be the same. Skips, visibly, when `../shared/datasets` is absent.
 
 use moderato::io::{LabelledSpec, TrainingSet};
-use moderato::text::chunk::{chunks, CaseCounts};
-use moderato::text::{AnalyzedDoc, Analyzer, AnalyzerConfig, Language, TokenKind};
+use moderato::text::{AnalyzedDoc, Analyzer, AnalyzerConfig, Language};
 use std::path::Path;
-
-type Analysis = (Vec<(TokenKind, String)>, bool, u32);
-
-fn whole(analyzer: &Analyzer, text: &str, doc: &mut AnalyzedDoc) -> Analysis {
-    analyzer.analyze(text, doc, false);
-    let tokens = doc
-        .tokens
-        .iter()
-        .map(|t| (t.kind, t.text(&doc.normalized.text).to_string()))
-        .collect();
-    (tokens, doc.shouting, doc.capital_words)
-}
-
-fn by_chunks(analyzer: &Analyzer, text: &str, doc: &mut AnalyzedDoc) -> Option<Analysis> {
-    let (mut tokens, mut case) = (Vec::new(), CaseCounts::default());
-    let mut prev = None;
-    for chunk in chunks(text) {
-        let (profile, chunk_case) = analyzer.analyze_chunk(chunk, doc);
-        if profile.is_split()
-            || prev.is_some_and(|p: moderato::text::chunk::ChunkProfile| p.may_join(profile))
-        {
-            return None;
-        }
-        prev = Some(profile);
-        tokens.extend(
-            doc.tokens
-                .iter()
-                .map(|t| (t.kind, t.text(&doc.normalized.text).to_string())),
-        );
-        case.add(chunk_case);
-    }
-    Some((tokens, case.shouting(), case.capital_words))
-}
 
 #[test]
 fn chunks_analyse_like_whole_comments_on_the_shared_test_splits() {
@@ -69,10 +35,12 @@ fn chunks_analyse_like_whole_comments_on_the_shared_test_splits() {
             let (mut a, mut b) = (AnalyzedDoc::default(), AnalyzedDoc::default());
             let mut fell_back = 0;
             for text in &set.texts {
-                match by_chunks(&analyzer, text, &mut a) {
-                    Some(got) => {
-                        assert_eq!(got, whole(&analyzer, text, &mut b), "{name}: {text:?}")
-                    }
+                match analyzer.summary_by_chunks(text, &mut a) {
+                    Some(got) => assert_eq!(
+                        got,
+                        analyzer.summary_whole(text, &mut b),
+                        "{name}: {text:?}"
+                    ),
                     None => fell_back += 1,
                 }
             }

@@ -159,20 +159,12 @@ impl Analyzer {
         }
         (ChunkProfile(bits), case)
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::text::{AnalyzerConfig, Language};
-
-    /// Tokens (kind and text) and case cues.
-    type Analysis = (Vec<(TokenKind, String)>, bool, u32);
-
-    /// The analysis of `text` whole.
-    fn whole(analyzer: &Analyzer, text: &str) -> Analysis {
-        let mut doc = AnalyzedDoc::default();
-        analyzer.analyze(text, &mut doc, false);
+    /// What the scorer takes from the analysis of `text` whole: each token's kind and text,
+    /// whether the comment is shouted, and its number of all-capital words (for tests and
+    /// inspection).
+    pub fn summary_whole(&self, text: &str, doc: &mut AnalyzedDoc) -> AnalysisSummary {
+        self.analyze(text, doc, false);
         let tokens = doc
             .tokens
             .iter()
@@ -181,13 +173,14 @@ mod tests {
         (tokens, doc.shouting, doc.capital_words)
     }
 
-    /// The same from its chunks, or `None` when the chunks say they may interact.
-    fn by_chunks(analyzer: &Analyzer, text: &str) -> Option<Analysis> {
-        let mut doc = AnalyzedDoc::default();
+    /// The same summary from the chunks of `text` analysed alone, as the scorer's chunk cache
+    /// combines them; `None` when the chunks say they may read differently together than apart
+    /// (for tests and inspection: the cache is the scorer's).
+    pub fn summary_by_chunks(&self, text: &str, doc: &mut AnalyzedDoc) -> Option<AnalysisSummary> {
         let (mut tokens, mut case) = (Vec::new(), CaseCounts::default());
         let mut prev: Option<ChunkProfile> = None;
         for chunk in chunks(text) {
-            let (profile, chunk_case) = analyzer.analyze_chunk(chunk, &mut doc);
+            let (profile, chunk_case) = self.analyze_chunk(chunk, doc);
             if profile.is_split() || prev.is_some_and(|p| p.may_join(profile)) {
                 return None;
             }
@@ -199,9 +192,19 @@ mod tests {
             );
             case.add(chunk_case);
         }
-        let cues = analyzer.config().cues;
+        let cues = self.config().cues;
         Some((tokens, cues && case.shouting(), case.capital_words))
     }
+}
+
+/// Tokens (kind and text), shouting cue and all-capital word count: see
+/// [`Analyzer::summary_whole`].
+pub type AnalysisSummary = (Vec<(TokenKind, String)>, bool, u32);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{AnalyzerConfig, Language};
 
     #[test]
     fn chunks_analyse_like_the_whole_comment_or_say_they_cannot() {
@@ -232,8 +235,9 @@ mod tests {
             });
             let mut fell_back = 0;
             for text in texts {
-                match by_chunks(&analyzer, text) {
-                    Some(got) => assert_eq!(got, whole(&analyzer, text), "{text:?}"),
+                let (mut a, mut b) = (AnalyzedDoc::default(), AnalyzedDoc::default());
+                match analyzer.summary_by_chunks(text, &mut a) {
+                    Some(got) => assert_eq!(got, analyzer.summary_whole(text, &mut b), "{text:?}"),
                     None => fell_back += 1,
                 }
             }

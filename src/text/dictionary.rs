@@ -6,6 +6,7 @@
 //! a plain word, so it cannot make a clean word abusive.
 
 use super::lexicon::is_listed_abusive;
+use crate::features::table::FeatureTable;
 use std::sync::OnceLock;
 
 const WORDS: &str = include_str!("words_en.txt");
@@ -13,75 +14,35 @@ const WORDS: &str = include_str!("words_en.txt");
 /// Rank given to a listed abusive word that the word list lacks.
 const ABUSIVE_RANK: u32 = 5_000;
 
-/// The word list as an open-addressing table: each slot holds a word's byte offset in
-/// [`WORDS`] (bits 0-31), its length (bits 32-47, 0 for an empty slot) and its rank (bits
-/// 48-63). Built at the first obfuscated word of a run, which is nearly every run: one pass over
-/// the 434 kB list, a hash per word, no allocation per word, the table zeroed by the allocator
-/// (a `HashMap<&str, u32>` built from `lines()` took 11.5M instructions, about 3 ms).
-struct WordTable {
-    slots: Vec<u64>,
-    mask: usize,
-}
-
-impl WordTable {
-    fn build() -> Self {
-        // At least twice as many slots as words (a word is at least one letter and a newline).
-        let capacity = (WORDS.len() / 4).next_power_of_two().max(16);
-        let mut table = WordTable {
-            slots: vec![0; capacity],
-            mask: capacity - 1,
-        };
-        let mut rank = 0u64;
-        let mut add = |start: usize, end: usize| {
-            let line = &WORDS.as_bytes()[start..end];
-            if line.is_empty() || line[0] == b'#' {
-                return;
+/// The word list as a table from the hash of a word to its rank (line), built at the first
+/// obfuscated word of a run, which is nearly every run: one byte loop over the 434 kB list (its
+/// lines are too short for `lines()`, whose newline search costs more than they do), one hash
+/// per word, no allocation per word.
+fn words() -> &'static FeatureTable {
+    static TABLE: OnceLock<FeatureTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut hashes = Vec::with_capacity(WORDS.len() / 8);
+        let mut add = |line: &[u8]| {
+            if !line.is_empty() && line[0] != b'#' {
+                hashes.push(word_hash(line));
             }
-            let mut at = Self::home(line) & table.mask;
-            while table.slots[at] != 0 {
-                at = (at + 1) & table.mask;
-            }
-            table.slots[at] = start as u64 | (line.len() as u64) << 32 | rank << 48;
-            rank += 1;
         };
-        // A plain loop over the bytes: `str::split` and `lines` search for each newline with a
-        // call that costs more than these short lines.
         let mut start = 0;
         for (i, &b) in WORDS.as_bytes().iter().enumerate() {
             if b == b'\n' {
-                add(start, i);
+                add(&WORDS.as_bytes()[start..i]);
                 start = i + 1;
             }
         }
-        add(start, WORDS.len());
-        table
-    }
-
-    fn home(word: &[u8]) -> usize {
-        xxhash_rust::xxh3::xxh3_64(word) as usize
-    }
-
-    fn get(&self, word: &str) -> Option<u32> {
-        let word = word.as_bytes();
-        let mut at = Self::home(word) & self.mask;
-        loop {
-            let slot = self.slots[at];
-            if slot == 0 {
-                return None;
-            }
-            let start = (slot & 0xFFFF_FFFF) as usize;
-            let len = (slot >> 32 & 0xFFFF) as usize;
-            if WORDS.as_bytes()[start..start + len] == *word {
-                return Some((slot >> 48) as u32);
-            }
-            at = (at + 1) & self.mask;
-        }
-    }
+        add(&WORDS.as_bytes()[start..]);
+        FeatureTable::from_keys(&hashes)
+    })
 }
 
-fn words() -> &'static WordTable {
-    static WORDS_TABLE: OnceLock<WordTable> = OnceLock::new();
-    WORDS_TABLE.get_or_init(WordTable::build)
+/// The key of a word in [`words`]: distinct words colliding in 64 bits is as unlikely as it is
+/// for the vocabulary's feature keys.
+fn word_hash(word: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(word)
 }
 
 /// The frequency rank of a known word (0 = most frequent), or `None`. Listed abusive words
@@ -126,7 +87,7 @@ const NOT_CONTRACTIONS: &[(&str, &str)] = &[
 
 fn known(word: &str) -> Option<u32> {
     words()
-        .get(word)
+        .get(word_hash(word.as_bytes()))
         .or_else(|| is_listed_abusive(word).then_some(ABUSIVE_RANK))
 }
 
@@ -208,12 +169,12 @@ mod tests {
             .filter(|l| !l.is_empty() && !l.starts_with('#'));
         let mut n = 0;
         for (i, w) in words.enumerate() {
-            assert_eq!(super::words().get(w), Some(i as u32), "{w}");
+            assert_eq!(known(w), Some(i as u32), "{w}");
             n += 1;
         }
-        assert!(n >= 50_000 && n < usize::from(u16::MAX));
-        assert_eq!(super::words().get("qqqzzz"), None);
-        assert_eq!(super::words().get(""), None);
+        assert!(n >= 50_000);
+        assert_eq!(known("qqqzzz"), None);
+        assert_eq!(known(""), None);
     }
 
     #[test]
