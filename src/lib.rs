@@ -15,6 +15,7 @@
 pub mod batch;
 pub mod error;
 pub mod eval;
+pub mod experts;
 pub mod features;
 #[doc(hidden)]
 pub mod harness;

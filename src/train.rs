@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::eval::metrics::roc_auc;
 use crate::eval::split::is_held_out;
 use crate::eval::{evaluate, LabelMetrics};
+use crate::experts::{plan_heads, HeadPlan, MixturePlan, Role};
 use crate::features::{
     CsrMatrix, DocumentFrequencies, RowSubset, SparseVec, Vectorizer, VectorizerScratch,
     Vocabulary, VocabularyConfig, BYTES_PER_COUNTED_KEY,
@@ -17,7 +18,7 @@ use crate::learn::{
 };
 use crate::memory::format_size;
 use crate::model::card::LabelCard;
-use crate::model::{LabelModel, Model, ModelCard};
+use crate::model::{log_odds, LabelModel, Mixture, Model, ModelCard};
 use crate::text::{Analyzer, AnalyzerConfig};
 use linfa::traits::Fit;
 use linfa::{DatasetBase, ParamGuard};
@@ -49,6 +50,8 @@ pub struct TrainOptions {
     /// Weight rows so that every input file carrying a label has the same total weight for
     /// it (see [`source_weights`]).
     pub balance_sources: bool,
+    /// Labels trained as a mixture of per-source experts (see [`crate::experts`]).
+    pub source_experts: Vec<String>,
 }
 
 /// Blending of a plain logistic regression with one on naive-Bayes-scaled features (NB-LR,
@@ -83,6 +86,7 @@ impl Default for TrainOptions {
             memory_limit: None,
             streaming: StreamingParams::default(),
             balance_sources: false,
+            source_experts: Vec::new(),
         }
     }
 }
@@ -263,23 +267,63 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
         .collect();
     let plan = MemoryPlan::estimate(set, &vectorizer, options, limit);
     progress.note(&plan.describe(set.texts.len()));
-    let fitted: Vec<(LabelModel, LinearModel, LabelCard)> = match plan.learner {
+    let mut outputs = set.labels.len();
+    let mut mixtures = Vec::new();
+    let heads: Vec<(LabelModel, LinearModel, LabelCard)> = match plan.learner {
         LearnerKind::Exact => {
+            let (plans, mixture_plans, notes) = plan_heads(set, &options.source_experts)?;
+            for n in notes {
+                progress.note(&n);
+                general_notes.push(n);
+            }
             progress.stage("vectorising");
             let x = vectorizer.vectorize_all(&set.texts);
             crate::interrupt::check()?;
             progress.stage("fitting classifiers");
-            set.labels
-                .par_iter()
-                .zip(set.targets.par_iter())
-                .map(|(name, targets)| {
-                    let weights = options
-                        .balance_sources
-                        .then(|| source_weights(set, targets))
-                        .flatten();
-                    train_label(&x, name, targets, weights.as_deref(), &held, options)
+            // The held-out rows of each mixture's label, which its experts and gates score.
+            let mixture_rows: Vec<Vec<u32>> = mixture_plans
+                .iter()
+                .map(|m| {
+                    let targets = &set.targets[m.label];
+                    (0..targets.len() as u32)
+                        .filter(|&r| targets[r as usize].is_some() && held[r as usize])
+                        .collect()
                 })
-                .collect::<Result<_>>()?
+                .collect();
+            let mut fitted: Vec<FittedHead> = plans
+                .par_iter()
+                .map(|h| {
+                    let (weights, eval_rows) = match h.role {
+                        Role::Label => (
+                            options
+                                .balance_sources
+                                .then(|| source_weights(set, &h.targets))
+                                .flatten(),
+                            &[][..],
+                        ),
+                        Role::Expert { mixture, .. } | Role::Gate { mixture, .. } => {
+                            (None, &mixture_rows[mixture][..])
+                        }
+                    };
+                    train_label(
+                        &x,
+                        &h.name,
+                        &h.targets,
+                        weights.as_deref(),
+                        &held,
+                        eval_rows,
+                        options,
+                    )
+                })
+                .collect::<Result<_>>()?;
+            for (m, rows) in mixture_plans.iter().zip(&mixture_rows) {
+                mixtures.push(finish_mixture(set, m, rows, &plans, &mut fitted, options)?);
+            }
+            outputs = set.labels.len();
+            fitted
+                .into_iter()
+                .map(|(head, linear, card, _)| (head, linear, card))
+                .collect()
         }
         LearnerKind::Streaming => {
             if options.nb_blend != NbBlend::Off {
@@ -288,21 +332,22 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
             if options.balance_sources {
                 progress.note("source balancing is off with the streaming learner");
             }
+            if !options.source_experts.is_empty() {
+                let note = "source experts are off with the streaming learner: every label is trained pooled";
+                progress.note(note);
+                general_notes.push(note.to_string());
+            }
             train_streaming(set, &vectorizer, &held, options, &plan, progress)?
         }
     };
-    let fitted: Vec<(LabelModel, LinearModel, LabelCard)> = fitted
-        .into_iter()
-        .map(|(head, linear, mut card)| {
-            card.notes.extend(general_notes.iter().cloned());
-            (head, linear, card)
-        })
-        .collect();
     let mut cards = Vec::new();
-    let mut heads = Vec::new();
-    for (head, linear, card) in fitted {
-        cards.push(card);
-        heads.push((head, linear));
+    let mut linear_heads = Vec::new();
+    for (i, (head, linear, mut card)) in heads.into_iter().enumerate() {
+        if i < outputs {
+            card.notes.extend(general_notes.iter().cloned());
+            cards.push(card);
+        }
+        linear_heads.push((head, linear));
     }
     let vocab = vectorizer.vocabulary();
     let card = ModelCard {
@@ -321,7 +366,110 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
         block_precision_target: options.block_precision,
         rows: set.texts.len() as u64,
     };
-    Ok(Model::new(vectorizer, heads, card))
+    Ok(Model::with_mixtures(
+        vectorizer,
+        linear_heads,
+        outputs,
+        mixtures,
+        card,
+    ))
+}
+
+/// A trained head: classifier parts, card, and calibrated probabilities of the rows it was
+/// asked to score from its hold-out fit.
+type FittedHead = (LabelModel, LinearModel, LabelCard, Vec<f32>);
+
+/// Completes a mixture label from its trained experts and gates: calibration, thresholds and
+/// held-out metrics of the mixture on the label's held-out `rows`, written into the label's
+/// head and card (which become the label's).
+fn finish_mixture(
+    set: &TrainingSet,
+    plan: &MixturePlan,
+    rows: &[u32],
+    heads: &[HeadPlan],
+    fitted: &mut [FittedHead],
+    options: &TrainOptions,
+) -> Result<Mixture> {
+    let name = &set.labels[plan.label];
+    let parts: Vec<usize> = plan.experts.iter().chain(&plan.gates).copied().collect();
+    for &h in &parts {
+        if fitted[h].3.len() != rows.len() {
+            return Err(Error::Training(format!(
+                "label '{name}' cannot be trained as source experts: its head '{}' has too few held-out rows of both classes ({}); train it pooled (drop it from source experts) or give more data",
+                heads[h].name,
+                fitted[h].2.notes.first().map_or("", String::as_str)
+            )));
+        }
+    }
+    let mut mixture = Mixture {
+        label: plan.label as u32,
+        experts: plan.experts.iter().map(|&h| h as u32).collect(),
+        gates: plan.gates.iter().map(|&h| h as u32).collect(),
+        calibration: Default::default(),
+    };
+    let mut probs = vec![0f32; fitted.len()];
+    let margins: Vec<f32> = (0..rows.len())
+        .map(|i| {
+            for &h in &parts {
+                probs[h] = fitted[h].3[i];
+            }
+            log_odds(mixture.raw_probability(&probs))
+        })
+        .collect();
+    let targets = &set.targets[plan.label];
+    let truth: Vec<bool> = rows
+        .iter()
+        .map(|&r| targets[r as usize] == Some(true))
+        .collect();
+    let mut notes = Vec::new();
+    let (calibration, thresholds, metrics) =
+        calibrate_and_threshold(name, &margins, &truth, options, &mut notes);
+    mixture.calibration = calibration;
+    let auc = |h: usize| {
+        fitted[h]
+            .2
+            .validation
+            .as_ref()
+            .and_then(|m| m.roc_auc)
+            .map_or("–".into(), |a| format!("{a:.4}"))
+    };
+    let experts = plan
+        .experts
+        .iter()
+        .zip(&plan.sources)
+        .map(|(&h, src)| {
+            format!(
+                "{src} ({} rows, held-out ROC AUC {})",
+                fitted[h].2.rows,
+                auc(h)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let gates = plan
+        .gates
+        .iter()
+        .map(|&h| auc(h))
+        .collect::<Vec<_>>()
+        .join(", ");
+    notes.insert(
+        0,
+        format!(
+            "scored as a gated mixture of source experts, one classifier per input file trained on that file's rows alone: {experts}. The gate, which tells the files apart, has held-out ROC AUC {gates}. Review and block thresholds and the calibration are the mixture's, on the label's held-out rows; NB blend is the gate's"
+        ),
+    );
+    let (head, _, card, _) = &mut fitted[plan.label];
+    head.thresholds = thresholds;
+    card.review_threshold = thresholds.review;
+    card.block_threshold = thresholds.block;
+    card.validation = metrics;
+    card.rows = targets.iter().filter(|t| t.is_some()).count() as u64;
+    card.positives = targets.iter().filter(|&&t| t == Some(true)).count() as u64;
+    for n in card.notes.iter_mut() {
+        *n = format!("the gate's {n}");
+    }
+    card.notes.splice(0..0, notes);
+    Ok(mixture)
 }
 
 /// How the NB-scaled member of the blend scales each feature. Both are naive-Bayes ratios of
@@ -755,16 +903,22 @@ struct HeldOutChoice {
     thresholds: Thresholds,
     metrics: Option<LabelMetrics>,
     notes: Vec<String>,
+    /// Calibrated probabilities of the rows asked for.
+    eval: Vec<f32>,
 }
 
+/// Trains one head on the rows where `targets` is known; also returns the calibrated
+/// probabilities that its hold-out fit gives `eval_rows` (empty when the held-out part
+/// cannot calibrate).
 fn train_label(
     x: &CsrMatrix,
     name: &str,
     targets: &[Option<bool>],
     weights: Option<&[f32]>,
     held: &[bool],
+    eval_rows: &[u32],
     options: &TrainOptions,
-) -> Result<(LabelModel, LinearModel, LabelCard)> {
+) -> Result<FittedHead> {
     let known: Vec<u32> = (0..targets.len() as u32)
         .filter(|&r| targets[r as usize].is_some())
         .collect();
@@ -820,6 +974,7 @@ fn train_label(
                 thresholds: Thresholds::default(),
                 metrics: None,
                 notes,
+                eval: Vec::new(),
             });
         }
         // `c` names the chosen C and `per_c` the best AUC at each candidate C, when C was chosen.
@@ -891,6 +1046,11 @@ fn train_label(
         let margins = held_margins.blended(blend);
         let (calibration, thresholds, metrics) =
             calibrate_and_threshold(name, &margins, &truth, options, &mut notes);
+        let eval = MemberMargins::of(&fitted, x, eval_rows, targets)
+            .blended(blend)
+            .iter()
+            .map(|&m| calibration.probability(m))
+            .collect();
         Ok(HeldOutChoice {
             blend,
             learner,
@@ -898,6 +1058,7 @@ fn train_label(
             thresholds,
             metrics,
             notes,
+            eval,
         })
     };
     let choice = holdout()?;
@@ -951,7 +1112,7 @@ fn train_label(
         calibration: choice.calibration,
         thresholds: choice.thresholds,
     };
-    Ok((head, final_fit, card))
+    Ok((head, final_fit, card, choice.eval))
 }
 
 /// One label's streaming fits: the final one on all its rows and, when the held-out part can
@@ -1250,6 +1411,72 @@ mod tests {
     }
 
     #[test]
+    fn source_experts_make_a_mixture_that_scores_alike_on_both_paths_and_after_saving() {
+        let mut set = comments();
+        // The one file as two sources: its first half and the rest.
+        let mut second = set.files[0].clone();
+        let half = set.files[0].rows / 2;
+        second.path = "second.csv".into();
+        second.rows -= half;
+        set.files[0].rows = half;
+        set.files.push(second);
+        let options = TrainOptions {
+            source_experts: vec!["toxic".into()],
+            ..TrainOptions::default()
+        };
+        let model = train(&set, &options, &NoProgress).expect("trains");
+        assert_eq!(model.label_names(), ["toxic", "spam"]);
+        assert_eq!(model.heads().len(), 4, "gate, spam and two experts");
+        let mix = &model.mixtures()[0];
+        assert_eq!(
+            (mix.label, &mix.experts[..], &mix.gates[..]),
+            (0, &[2, 3][..], &[0][..])
+        );
+        let card = &model.card().labels[0];
+        assert!(card.notes[0].contains("gated mixture"), "{:?}", card.notes);
+        assert_eq!(card.rows, set.texts.len() as u64);
+        assert_eq!(
+            model.card().labels.len(),
+            2,
+            "experts are not labels of the card"
+        );
+
+        let loaded = crate::model::file::from_bytes(
+            &crate::model::file::to_bytes(&model).expect("encodes"),
+            std::path::Path::new("m.model"),
+        )
+        .expect("decodes");
+        let mut scratch = crate::model::ScoreScratch::default();
+        let texts = [
+            "you are a stupid idiot, shut up",
+            "thanks, this was a helpful article",
+            "check out my channel for free giveaways",
+        ];
+        for t in texts {
+            let (mut fast, mut plain, mut again) = (Vec::new(), Vec::new(), Vec::new());
+            model.probabilities(t, &mut scratch, &mut fast);
+            model.probabilities_plain(t, &mut scratch, &mut plain);
+            loaded.probabilities(t, &mut scratch, &mut again);
+            assert_eq!(fast, again, "{t}");
+            for (a, b) in fast.iter().zip(&plain) {
+                assert!((a - b).abs() < 1e-4, "{t}: {fast:?} {plain:?}");
+            }
+        }
+        let bad = model.explain(texts[0], &mut scratch, 3);
+        let good = model.score(texts[1], &mut scratch, 0);
+        assert!(bad.probabilities[0] > good.probabilities[0]);
+        let words: Vec<&str> = bad.explanations[0]
+            .tokens
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
+        assert!(
+            words.iter().any(|w| ["stupid", "idiot"].contains(w)),
+            "{words:?}"
+        );
+    }
+
+    #[test]
     fn source_weights_give_each_file_carrying_a_label_the_same_total() {
         let file = |rows: u64| crate::model::card::TrainingFile {
             path: format!("{rows}.csv"),
@@ -1428,7 +1655,8 @@ mod tests {
         let configured = options.learner.c;
         let mut other_c = 0;
         for (name, targets) in set.labels.iter().zip(&set.targets) {
-            let (_, fitted, card) = train_label(&x, name, targets, None, &held, &options).unwrap();
+            let (_, fitted, card, _) =
+                train_label(&x, name, targets, None, &held, &[], &options).unwrap();
             let note = card
                 .notes
                 .iter()

@@ -80,6 +80,79 @@ fn char_block_is_chosen_by_flag_or_config_but_not_both() {
 }
 
 #[test]
+fn source_experts_train_from_two_files_and_score_with_explanations() {
+    let dir = tempfile::tempdir().unwrap();
+    // training-data/comments.csv as two files: odd and even rows.
+    let text = std::fs::read_to_string("training-data/comments.csv").unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (mut a, mut b) = (vec![header], vec![header]);
+    for (i, line) in lines.enumerate() {
+        if i % 2 == 0 {
+            a.push(line)
+        } else {
+            b.push(line)
+        }
+    }
+    let (fa, fb) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    std::fs::write(&fa, a.join("\n") + "\n").unwrap();
+    std::fs::write(&fb, b.join("\n") + "\n").unwrap();
+    let out = dir.path().join("m.model");
+    let o = run(&[
+        "train",
+        "-q",
+        "-i",
+        fa.to_str().unwrap(),
+        "-i",
+        fb.to_str().unwrap(),
+        "--source-experts",
+        "toxic",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = std::fs::read_to_string(out.with_extension("card.md")).unwrap();
+    assert!(card.contains("gated mixture of source experts"), "{card}");
+    assert!(card.contains("a.csv") && card.contains("b.csv"), "{card}");
+    let o = run_stdin(
+        &[
+            "score",
+            "--model",
+            out.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--explain",
+            "3",
+            "-",
+        ],
+        b"you are a stupid idiot\nthanks for the helpful article\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    assert_eq!(rows.len(), 2);
+    let toxic = |r: &serde_json::Value| r["scores"]["toxic"].as_f64().unwrap();
+    assert!(toxic(&rows[0]) > toxic(&rows[1]), "{rows:?}");
+    assert_eq!(
+        rows[0]["scores"].as_object().unwrap().len(),
+        2,
+        "no expert columns"
+    );
+
+    let o = run(&[
+        "train",
+        "-q",
+        "-i",
+        fa.to_str().unwrap(),
+        "--source-experts",
+        "hate",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("'hate'"), "{}", stderr(&o));
+}
+
+#[test]
 fn score_csv_keeps_ids_order_and_header() {
     let o = run(&["score", "--model", model(), &fixture("heldout.csv")]);
     assert!(o.status.success(), "{}", stderr(&o));

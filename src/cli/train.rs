@@ -105,6 +105,12 @@ pub struct TrainArgs {
     /// (for sources of very different sizes; also `"balance_sources": true` in a config).
     #[arg(long)]
     balance_sources: bool,
+    /// Labels to train as a gated mixture of source experts, comma-separated: one classifier
+    /// per input file carrying the label, trained on that file alone, and a gate that weighs
+    /// them by how much a comment is like each file (for sources that differ, such as forum
+    /// posts and tweets; also `"source_experts": [...]` in a config).
+    #[arg(long, value_delimiter = ',')]
+    source_experts: Vec<String>,
     /// A note on the data for the model card (source, licence); repeatable.
     #[arg(long = "data-note")]
     data_notes: Vec<String>,
@@ -233,6 +239,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             block_passes: args.block_passes,
         },
         balance_sources: args.balance_sources,
+        source_experts: args.source_experts.clone(),
     };
     if !(0.0..=1.0).contains(&args.block_precision) || !(0.0..=1.0).contains(&args.review_recall) {
         bail!("--block-precision and --review-recall must be between 0 and 1");
@@ -273,6 +280,11 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         }
         options.data_notes.extend(c.data_notes.iter().cloned());
         options.balance_sources |= c.balance_sources;
+        for l in &c.source_experts {
+            if !options.source_experts.contains(l) {
+                options.source_experts.push(l.clone());
+            }
+        }
     }
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(

@@ -34,6 +34,9 @@ pub struct TrainConfig {
     /// Give every input file carrying a label the same total weight for it.
     #[serde(default)]
     pub balance_sources: bool,
+    /// Labels trained as a gated mixture of one expert per input file carrying them.
+    #[serde(default)]
+    pub source_experts: Vec<String>,
 }
 
 impl TrainConfig {
@@ -72,7 +75,8 @@ mod tests {
     fn parses_inputs_mappings_and_languages() {
         let json = br#"{"output": "m.model", "labels": ["toxic", "offensive"], "languages": ["english", "de"],
             "inputs": [{"path": "a.csv", "labels": {"offensive": "abusive"}}, {"path": "b.csv"}],
-            "data_notes": ["CC BY 4.0"], "balance_sources": true, "char_block": "per-word"}"#;
+            "data_notes": ["CC BY 4.0"], "balance_sources": true, "char_block": "per-word",
+            "source_experts": ["hate"]}"#;
         let c: TrainConfig = serde_json::from_slice(json).unwrap_or_else(|e| panic!("{e}"));
         let specs = c.specs();
         assert_eq!(
@@ -81,6 +85,7 @@ mod tests {
         );
         assert!(specs[1].mapping.is_empty());
         assert!(c.balance_sources);
+        assert_eq!(c.source_experts, vec!["hate".to_string()]);
         assert_eq!(c.char_block, Some(CharBlock::PerWord));
         assert_eq!(
             c.languages.unwrap(),

@@ -2,7 +2,10 @@
 //! payload) followed by the payload. Written to a temporary file in the same folder and renamed
 //! into place, so a crash never leaves a partial model behind.
 //!
-//! Version 3 (written): the payload is the length (u64 LE) of a small postcard-encoded
+//! Version 4 (written): as version 3, with the meta block ending in the labels' count and
+//! the source mixtures ([`Mixing`]); the labels list of the meta block holds every head.
+//!
+//! Version 3 (still read): the payload is the length (u64 LE) of a small postcard-encoded
 //! [`Meta`] (analyzer settings, labels, card, array sizes, how each block is stored), that
 //! encoding, then the big arrays as raw little-endian blocks (feature keys, IDF weights,
 //! weights), each stored plain or as its own zstd frame, so that loading is a bulk copy per
@@ -19,7 +22,7 @@
 //! Version 1 (still read): the payload is the zstd-compressed postcard encoding of the model
 //! ([`ModelV1`]), analyzer settings as in version 2.
 
-use super::{LabelModel, Model, ModelCard};
+use super::{LabelModel, Mixture, Model, ModelCard};
 use crate::error::{Error, Result};
 use crate::features::{Vectorizer, Vocabulary};
 use crate::text::{Analyzer, AnalyzerConfig, CharBlock, Language};
@@ -31,7 +34,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// The first bytes of every moderato model file.
 pub const MAGIC: &[u8; 8] = b"MODERATO";
 /// The model format this build writes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest model format this build still reads.
 pub const OLDEST_READ_VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 8 + 8;
@@ -56,28 +59,56 @@ struct BlockV2 {
     stored: u64,
 }
 
-/// Everything of a version-3 model (version 2: `A` = [`AnalyzerV2`]) but the big arrays,
-/// which follow it as blocks in this order: feature keys (u64), IDF weights (f32), weights
-/// (f32, feature-major).
+/// Everything of a version-4 model (version 3: `M` = `()`; version 2: also `A` =
+/// [`AnalyzerV2`]) but the big arrays, which follow it as blocks in this order: feature keys
+/// (u64), IDF weights (f32), weights (f32, feature-major).
 #[derive(Serialize, Deserialize)]
-struct Meta<A = AnalyzerConfig> {
+struct Meta<A = AnalyzerConfig, M = Mixing> {
     analyzer: A,
     word_features: u32,
     labels: Vec<LabelModel>,
     card: ModelCard<A>,
     features: u64,
     blocks: Vec<BlockV2>,
+    /// Empty (`()`) before version 4.
+    mixing: M,
+}
+
+/// How a version-4 model turns its heads into labels.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Mixing {
+    /// How many heads are labels.
+    outputs: u32,
+    mixtures: Vec<Mixture>,
+}
+
+/// The labels and mixtures a meta block gives (`None`: every head is a label).
+trait MixingOf {
+    fn mixing(self) -> Option<Mixing>;
+}
+
+impl MixingOf for () {
+    fn mixing(self) -> Option<Mixing> {
+        None
+    }
+}
+
+impl MixingOf for Mixing {
+    fn mixing(self) -> Option<Mixing> {
+        Some(self)
+    }
 }
 
 /// [`Meta`] by reference, for writing.
 #[derive(Serialize)]
-struct MetaRef<'a, A> {
+struct MetaRef<'a, A, M> {
     analyzer: &'a A,
     word_features: u32,
     labels: &'a [LabelModel],
     card: &'a ModelCard<A>,
     features: u64,
     blocks: Vec<BlockV2>,
+    mixing: M,
 }
 
 /// The analyzer settings as format versions 1 and 2 store them: [`AnalyzerConfig`] before it
@@ -157,23 +188,29 @@ fn raw_bytes<T: Element>(items: impl ExactSizeIterator<Item = T>) -> Vec<u8> {
     out
 }
 
-/// Encodes a model into the bytes of a model file (format version 3).
+/// Encodes a model into the bytes of a model file (format version 4).
 pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
+    let mixing = Mixing {
+        outputs: model.outputs as u32,
+        mixtures: model.mixtures.clone(),
+    };
     encode(
         model,
         FORMAT_VERSION,
         model.vectorizer.analyzer().config(),
         &model.card,
+        mixing,
     )
 }
 
-/// Encodes a model in the block layout of format versions 2 and 3, with the analyzer settings
-/// as `analyzer` and `card` give them.
-fn encode<A: Serialize>(
+/// Encodes a model in the block layout of format versions 2 to 4, with the analyzer settings
+/// as `analyzer` and `card` give them and the meta block ending in `mixing`.
+fn encode<A: Serialize, M: Serialize>(
     model: &Model,
     version: u32,
     analyzer: &A,
     card: &ModelCard<A>,
+    mixing: M,
 ) -> Result<Vec<u8>> {
     let (keys, idf, word_features) = model.vectorizer.vocabulary().parts();
     let raw = [
@@ -204,6 +241,7 @@ fn encode<A: Serialize>(
                 stored: bytes.len() as u64,
             })
             .collect(),
+        mixing,
     };
     let meta = postcard::to_stdvec(&meta)
         .map_err(|e| Error::Output(format!("encoding the model: {e}")))?;
@@ -254,7 +292,21 @@ fn analyzer_v2(a: &AnalyzerConfig) -> AnalyzerV2 {
 pub(crate) fn to_bytes_v2(model: &Model) -> Result<Vec<u8>> {
     let analyzer = analyzer_v2(model.vectorizer.analyzer().config());
     let card = model.card.clone().map_analyzer(|a| analyzer_v2(&a));
-    encode(model, 2, &analyzer, &card)
+    encode(model, 2, &analyzer, &card, ())
+}
+
+/// Encodes a model without source mixtures in format version 3, which this build still
+/// reads; for the compatibility tests.
+#[cfg(test)]
+pub(crate) fn to_bytes_v3(model: &Model) -> Result<Vec<u8>> {
+    assert!(model.mixtures.is_empty(), "version 3 has no mixtures");
+    encode(
+        model,
+        3,
+        model.vectorizer.analyzer().config(),
+        &model.card,
+        (),
+    )
 }
 
 /// Encodes a model with exact character blocks in format version 1 (zstd-compressed
@@ -320,8 +372,9 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
     }
     let decoded = match version {
         1 => return decode_v1(payload).map_err(bad),
-        2 => decode_blocks::<AnalyzerV2>(payload),
-        _ => decode_blocks::<AnalyzerConfig>(payload),
+        2 => decode_blocks::<AnalyzerV2, ()>(payload),
+        3 => decode_blocks::<AnalyzerConfig, ()>(payload),
+        _ => decode_blocks::<AnalyzerConfig, Mixing>(payload),
     };
     decoded.map_err(|e| bad(format!("model payload does not decode: {e}")))
 }
@@ -340,12 +393,15 @@ fn decode_v1(payload: &[u8]) -> std::result::Result<Model, String> {
     .map_err(|e| format!("model payload does not decompress: {e}"))?;
     let m: ModelV1 = postcard::from_bytes(&encoded)
         .map_err(|e| format!("model payload does not decode: {e}"))?;
+    let outputs = m.labels.len();
     Ok(Model::assemble(
         Vectorizer::new(
             Analyzer::new(m.vectorizer.analyzer.into()),
             m.vectorizer.vocabulary,
         ),
         m.labels,
+        outputs,
+        Vec::new(),
         m.weights,
         m.card.map_analyzer(AnalyzerConfig::from),
     ))
@@ -398,11 +454,12 @@ impl Blocks<'_> {
     }
 }
 
-/// Decodes a payload of the block layout: version 3 (`A` = [`AnalyzerConfig`]) or version 2
-/// (`A` = [`AnalyzerV2`]).
-fn decode_blocks<A>(payload: &[u8]) -> std::result::Result<Model, String>
+/// Decodes a payload of the block layout: version 4 (`A` = [`AnalyzerConfig`], `M` =
+/// [`Mixing`]), 3 (`M` = `()`) or 2 (also `A` = [`AnalyzerV2`]).
+fn decode_blocks<A, M>(payload: &[u8]) -> std::result::Result<Model, String>
 where
     A: serde::de::DeserializeOwned + Into<AnalyzerConfig>,
+    M: serde::de::DeserializeOwned + MixingOf,
 {
     let meta_len = payload
         .get(..8)
@@ -410,8 +467,20 @@ where
         .and_then(|n| usize::try_from(n).ok())
         .filter(|&n| n <= payload.len() - 8)
         .ok_or("the model header block is cut short")?;
-    let meta: Meta<A> =
+    let meta: Meta<A, M> =
         postcard::from_bytes(&payload[8..8 + meta_len]).map_err(|e| e.to_string())?;
+    let heads = meta.labels.len();
+    let mixing = meta.mixing.mixing().unwrap_or(Mixing {
+        outputs: heads as u32,
+        mixtures: Vec::new(),
+    });
+    let outputs = mixing.outputs as usize;
+    if outputs == 0 || outputs > heads {
+        return Err(format!("{outputs} labels among {heads} heads"));
+    }
+    for mix in &mixing.mixtures {
+        mix.check(outputs, heads)?;
+    }
     let mut blocks = Blocks {
         rest: &payload[8 + meta_len..],
         blocks: meta.blocks.iter(),
@@ -431,6 +500,8 @@ where
     Ok(Model::assemble(
         Vectorizer::new(Analyzer::new(meta.analyzer.into()), vocabulary),
         meta.labels,
+        outputs,
+        mixing.mixtures,
         weights,
         meta.card.map_analyzer(Into::into),
     ))
@@ -592,12 +663,13 @@ mod tests {
     }
 
     #[test]
-    fn versions_1_2_and_3_load_with_bit_identical_scores() {
+    fn versions_1_to_4_load_with_bit_identical_scores() {
         let model = tiny_model();
         let v1 = from_bytes(&to_bytes_v1(&model).unwrap(), path()).unwrap();
         let v2 = from_bytes(&to_bytes_v2(&model).unwrap(), path()).unwrap();
-        let v3 = from_bytes(&to_bytes(&model).unwrap(), path()).unwrap();
-        for loaded in [&v1, &v2, &v3] {
+        let v3 = from_bytes(&to_bytes_v3(&model).unwrap(), path()).unwrap();
+        let v4 = from_bytes(&to_bytes(&model).unwrap(), path()).unwrap();
+        for loaded in [&v1, &v2, &v3, &v4] {
             assert_eq!(score_bits(loaded), score_bits(&model));
             assert_eq!(loaded.card, model.card);
             assert_eq!(
@@ -605,8 +677,9 @@ mod tests {
                 model.vectorizer.analyzer().config()
             );
         }
-        assert_eq!(to_bytes(&v1).unwrap(), to_bytes(&v3).unwrap());
-        assert_eq!(to_bytes(&v2).unwrap(), to_bytes(&v3).unwrap());
+        for old in [&v1, &v2, &v3] {
+            assert_eq!(to_bytes(old).unwrap(), to_bytes(&v4).unwrap());
+        }
     }
 
     /// A version-1 file written by moderato before version 2 existed (`moderato train` on a
@@ -665,17 +738,17 @@ mod tests {
         }
     }
 
-    /// A version-3 payload with a valid checksum around `meta` and `data`.
+    /// A version-4 payload with a valid checksum around `meta` and `data`.
     fn crafted(meta: &Meta, data: &[u8]) -> Vec<u8> {
         let meta = postcard::to_stdvec(meta).unwrap();
         let mut payload = (meta.len() as u64).to_le_bytes().to_vec();
         payload.extend_from_slice(&meta);
         payload.extend_from_slice(data);
-        with_header(3, &payload)
+        with_header(FORMAT_VERSION, &payload)
     }
 
     #[test]
-    fn broken_version_2_and_3_files_are_refused_with_clear_errors() {
+    fn broken_version_2_to_4_files_are_refused_with_clear_errors() {
         let model = tiny_model();
         let bytes = to_bytes(&model).unwrap();
         assert!(error_of(&bytes[..bytes.len() - 3]).contains("truncated"));
@@ -685,13 +758,13 @@ mod tests {
         corrupt[n - 5] ^= 1;
         assert!(error_of(&corrupt).contains("checksum"));
         let mut future = bytes.clone();
-        future[8] = 4;
+        future[8] = 5;
         let e = error_of(&future);
         assert!(
-            e.contains("version 4 is not supported") && e.contains("1 to 3"),
+            e.contains("version 5 is not supported") && e.contains("1 to 4"),
             "{e}"
         );
-        // A version-3 payload read as version 2 (the analyzer settings differ).
+        // A version-4 payload read as version 2 (the analyzer settings differ).
         let old = with_header(2, &bytes[HEADER_LEN..]);
         assert!(error_of(&old).contains("does not decode"));
         let mut trailing = bytes.clone();
@@ -711,6 +784,10 @@ mod tests {
                 .iter()
                 .map(|&(codec, stored)| BlockV2 { codec, stored })
                 .collect(),
+            mixing: Mixing {
+                outputs: model.labels.len() as u32,
+                mixtures: Vec::new(),
+            },
         };
         let data: Vec<u8> = [
             raw_bytes(keys.iter().copied()),
@@ -756,7 +833,7 @@ mod tests {
             ),
         ];
         let mut cases = cases;
-        for version in [2, 3] {
+        for version in [2, 3, 4] {
             cases.extend([
                 (with_header(version, &[1, 2, 3]), "cut short"),
                 (
@@ -776,5 +853,27 @@ mod tests {
         let mut words = meta(nf, &sizes);
         words.word_features = nf as u32 + 1;
         assert!(error_of(&crafted(&words, &data)).contains("word features"));
+        // Label counts and mixtures that do not fit the heads.
+        for outputs in [0, model.labels.len() as u32 + 1] {
+            let mut m = meta(nf, &sizes);
+            m.mixing.outputs = outputs;
+            assert!(error_of(&crafted(&m, &data)).contains("heads"), "{outputs}");
+        }
+        let mixture = |experts: Vec<u32>, gates: Vec<u32>| super::Mixture {
+            label: 0,
+            experts,
+            gates,
+            calibration: Default::default(),
+        };
+        for bad in [
+            mixture(vec![0, 9], vec![1]),
+            mixture(vec![0, 1], vec![]),
+            mixture(vec![0], vec![1]),
+            mixture(vec![0, 1, 1], vec![1]),
+        ] {
+            let mut m = meta(nf, &sizes);
+            m.mixing.mixtures = vec![bad];
+            assert!(error_of(&crafted(&m, &data)).contains("mixture"));
+        }
     }
 }

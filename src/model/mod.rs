@@ -1,4 +1,6 @@
-//! The model value: vectorizer, one calibrated linear classifier per label, thresholds, card.
+//! The model value: vectorizer, one calibrated linear classifier per label (or, for a label
+//! trained from several sources with source experts, a gated mixture of classifiers; see
+//! [`Mixture`]), thresholds, card.
 
 pub mod card;
 mod fast;
@@ -60,13 +62,94 @@ pub struct LabelModel {
     pub thresholds: Thresholds,
 }
 
+/// A label scored as a gated mixture of per-source experts: `p = Σ gᵢ pᵢ`, where `pᵢ` is the
+/// calibrated probability of the expert trained on source `i` alone and `gᵢ` the gate's
+/// probability that the comment is like source `i`'s; `p` is then recalibrated on its log-odds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mixture {
+    /// The label (an index below [`Model::labels`]'s length) whose probability this is.
+    pub label: u32,
+    /// Heads of the experts, one per source.
+    pub experts: Vec<u32>,
+    /// Gate heads: with two experts one head, the probability of the first source (the
+    /// second's is its complement); with more, one head per expert, normalised to sum to one.
+    pub gates: Vec<u32>,
+    /// Calibration of the mixture, applied to the log-odds of `p`.
+    pub calibration: Calibration,
+}
+
+impl Mixture {
+    /// The weight of each expert given every head's probability.
+    pub fn gate_weights(&self, heads: &[f32]) -> Vec<f32> {
+        let q: Vec<f32> = self.gates.iter().map(|&g| heads[g as usize]).collect();
+        if q.len() == 1 {
+            return vec![q[0], 1.0 - q[0]];
+        }
+        let sum: f32 = q.iter().sum();
+        if sum > 0.0 {
+            q.iter().map(|x| x / sum).collect()
+        } else {
+            vec![1.0 / q.len() as f32; q.len()]
+        }
+    }
+
+    /// The mixture's uncalibrated probability given every head's probability.
+    pub fn raw_probability(&self, heads: &[f32]) -> f32 {
+        self.gate_weights(heads)
+            .iter()
+            .zip(&self.experts)
+            .map(|(g, &e)| g * heads[e as usize])
+            .sum()
+    }
+
+    /// The calibrated probability given every head's probability.
+    pub fn probability(&self, heads: &[f32]) -> f32 {
+        self.calibration
+            .probability(log_odds(self.raw_probability(heads)))
+    }
+
+    /// Checks that the heads it names exist (`outputs` labels, `heads` heads in all).
+    pub fn check(&self, outputs: usize, heads: usize) -> Result<(), String> {
+        let gates_fit = if self.experts.len() == 2 {
+            self.gates.len() == 1 || self.gates.len() == 2
+        } else {
+            self.gates.len() == self.experts.len()
+        };
+        if self.label as usize >= outputs
+            || self.experts.len() < 2
+            || !gates_fit
+            || self
+                .experts
+                .iter()
+                .chain(&self.gates)
+                .any(|&h| h as usize >= heads)
+        {
+            return Err(format!(
+                "a source mixture does not fit the model's {outputs} labels and {heads} heads"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `ln(p / (1 − p))`, with `p` kept off 0 and 1.
+pub fn log_odds(p: f32) -> f32 {
+    let p = p.clamp(1e-6, 1.0 - 1e-6);
+    (p / (1.0 - p)).ln()
+}
+
 /// A trained moderato model (stored by [`file`]).
 #[derive(Debug, Clone)]
 pub struct Model {
     vectorizer: Vectorizer,
+    /// Every linear head: the labels first, in output order, then the experts and gates of
+    /// source mixtures. A mixture label's own head is its first gate.
     labels: Vec<LabelModel>,
-    /// Weights stored feature-major: `weights[feature × labels + label]`, so that one comment's
-    /// features touch one cache line for all labels.
+    /// How many of `labels` are output labels.
+    outputs: usize,
+    mixtures: Vec<Mixture>,
+    /// Weights stored feature-major: `weights[feature × heads + head]`, so that one comment's
+    /// features touch one cache line for all heads.
     weights: Vec<f32>,
     card: ModelCard,
     /// Feature rows of idf and weights for the scoring fast path, built on first use.
@@ -87,6 +170,8 @@ pub struct ScoreScratch {
     vectorizer: VectorizerScratch,
     row: SparseVec,
     margins: Vec<f32>,
+    /// Probability of every head (for source mixtures).
+    heads: Vec<f32>,
     origins: Vec<FeatureOrigin>,
     fast: fast::FastScratch,
 }
@@ -110,6 +195,19 @@ impl Model {
         labels: Vec<(LabelModel, LinearModel)>,
         card: ModelCard,
     ) -> Self {
+        let outputs = labels.len();
+        Model::with_mixtures(vectorizer, labels, outputs, Vec::new(), card)
+    }
+
+    /// Assembles a model whose first `outputs` heads are its labels and whose other heads are
+    /// the experts and gates of `mixtures`.
+    pub fn with_mixtures(
+        vectorizer: Vectorizer,
+        labels: Vec<(LabelModel, LinearModel)>,
+        outputs: usize,
+        mixtures: Vec<Mixture>,
+        card: ModelCard,
+    ) -> Self {
         let nf = vectorizer.nfeatures();
         let nl = labels.len();
         let mut weights = vec![0f32; nf * nl];
@@ -121,19 +219,23 @@ impl Model {
             head.bias = linear.bias;
             heads.push(head);
         }
-        Model::assemble(vectorizer, heads, weights, card)
+        Model::assemble(vectorizer, heads, outputs, mixtures, weights, card)
     }
 
-    /// A model of these parts (weights feature-major).
+    /// A model of these parts (weights feature-major; see [`Model::with_mixtures`]).
     pub(crate) fn assemble(
         vectorizer: Vectorizer,
         labels: Vec<LabelModel>,
+        outputs: usize,
+        mixtures: Vec<Mixture>,
         weights: Vec<f32>,
         card: ModelCard,
     ) -> Self {
         Model {
             vectorizer,
             labels,
+            outputs,
+            mixtures,
             weights,
             card,
             rows: Default::default(),
@@ -143,17 +245,27 @@ impl Model {
 
     /// The per-label heads, in output order.
     pub fn labels(&self) -> &[LabelModel] {
+        &self.labels[..self.outputs]
+    }
+
+    /// Every head: the labels, then the experts and gates of source mixtures.
+    pub fn heads(&self) -> &[LabelModel] {
         &self.labels
+    }
+
+    /// The labels scored as source mixtures.
+    pub fn mixtures(&self) -> &[Mixture] {
+        &self.mixtures
     }
 
     /// Label names in output order.
     pub fn label_names(&self) -> Vec<&str> {
-        self.labels.iter().map(|l| l.name.as_str()).collect()
+        self.labels().iter().map(|l| l.name.as_str()).collect()
     }
 
     /// Index of a label by name.
     pub fn label_index(&self, name: &str) -> Option<usize> {
-        self.labels.iter().position(|l| l.name == name)
+        self.labels().iter().position(|l| l.name == name)
     }
 
     /// The vectorizer (analyzer and vocabulary).
@@ -171,7 +283,7 @@ impl Model {
         &mut self,
         policy: &crate::moderate::policy::PolicyOverrides,
     ) -> Result<(), String> {
-        let names: Vec<String> = self.labels.iter().map(|l| l.name.clone()).collect();
+        let names: Vec<String> = self.labels().iter().map(|l| l.name.clone()).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let mut thresholds = self.thresholds();
         policy.apply(&names, &mut thresholds)?;
@@ -183,7 +295,7 @@ impl Model {
 
     /// Per-label thresholds in label order.
     pub fn thresholds(&self) -> Vec<Thresholds> {
-        self.labels.iter().map(|l| l.thresholds).collect()
+        self.labels().iter().map(|l| l.thresholds).collect()
     }
 
     fn margins_of_row(&self, row: &SparseVec, margins: &mut Vec<f32>) {
@@ -201,13 +313,24 @@ impl Model {
     /// Calibrated probabilities of every label for `text`, written into `out`.
     pub fn probabilities(&self, text: &str, scratch: &mut ScoreScratch, out: &mut Vec<f32>) {
         let margins = self.margins_fast(text, &mut scratch.fast);
+        self.label_probabilities(margins, &mut scratch.heads, out);
+    }
+
+    /// Label probabilities from every head's margin; `heads` receives every head's
+    /// probability when the model has source mixtures.
+    fn label_probabilities(&self, margins: &[f32], heads: &mut Vec<f32>, out: &mut Vec<f32>) {
+        let probability = |(l, &m): (&LabelModel, &f32)| l.calibration.probability(m);
         out.clear();
-        out.extend(
-            self.labels
-                .iter()
-                .zip(margins)
-                .map(|(l, &m)| l.calibration.probability(m)),
-        );
+        if self.mixtures.is_empty() {
+            out.extend(self.labels.iter().zip(margins).map(probability));
+            return;
+        }
+        heads.clear();
+        heads.extend(self.labels.iter().zip(margins).map(probability));
+        out.extend_from_slice(&heads[..self.outputs]);
+        for mix in &self.mixtures {
+            out[mix.label as usize] = mix.probability(heads);
+        }
     }
 
     /// Calibrated probabilities the plain way: vectorise, then dot products (the reference
@@ -216,19 +339,15 @@ impl Model {
         self.vectorizer
             .vectorize(text, &mut scratch.vectorizer, &mut scratch.row);
         self.margins_of_row(&scratch.row, &mut scratch.margins);
-        out.clear();
-        out.extend(
-            self.labels
-                .iter()
-                .zip(&scratch.margins)
-                .map(|(l, &m)| l.calibration.probability(m)),
-        );
+        let margins = std::mem::take(&mut scratch.margins);
+        self.label_probabilities(&margins, &mut scratch.heads, out);
+        scratch.margins = margins;
     }
 
     /// Scores `text`: probabilities, verdict and, when `explain_top > 0`, explanations of the
     /// flagged labels with up to `explain_top` tokens each.
     pub fn score(&self, text: &str, scratch: &mut ScoreScratch, explain_top: usize) -> Scored {
-        let mut probabilities = Vec::with_capacity(self.labels.len());
+        let mut probabilities = Vec::with_capacity(self.outputs);
         self.probabilities(text, scratch, &mut probabilities);
         let verdict = decide(&self.thresholds(), &probabilities);
         let explanations = if explain_top > 0 && !verdict.flags.is_empty() {
@@ -246,10 +365,10 @@ impl Model {
 
     /// Explains every label of `text`, flagged or not.
     pub fn explain(&self, text: &str, scratch: &mut ScoreScratch, top: usize) -> Scored {
-        let mut probabilities = Vec::with_capacity(self.labels.len());
+        let mut probabilities = Vec::with_capacity(self.outputs);
         self.probabilities(text, scratch, &mut probabilities);
         let verdict = decide(&self.thresholds(), &probabilities);
-        let all: Vec<usize> = (0..self.labels.len()).collect();
+        let all: Vec<usize> = (0..self.outputs).collect();
         let explanations = self.explain_labels(text, scratch, &all, &probabilities, top);
         Scored {
             probabilities,
@@ -280,20 +399,81 @@ impl Model {
             .copied()
             .zip(scratch.row.values.iter().copied())
             .collect();
-        let nl = self.labels.len();
+        let nh = self.labels.len();
         labels
             .iter()
-            .map(|&l| LabelExplanation {
-                label: self.labels[l].name.clone(),
-                score: probabilities[l],
-                tokens: token_contributions(
-                    scratch.vectorizer.doc(),
-                    text,
-                    &scratch.origins,
-                    |f| self.weights[f as usize * nl + l] * values.get(&f).copied().unwrap_or(0.0),
-                    top,
-                ),
+            .map(|&l| {
+                // A mixture's word weights: its experts', each weighted by its gate.
+                let heads: Vec<(usize, f32)> =
+                    match self.mixtures.iter().find(|m| m.label as usize == l) {
+                        Some(mix) => mix
+                            .experts
+                            .iter()
+                            .zip(mix.gate_weights(&scratch.heads))
+                            .map(|(&e, g)| (e as usize, g))
+                            .collect(),
+                        None => vec![(l, 1.0)],
+                    };
+                LabelExplanation {
+                    label: self.labels[l].name.clone(),
+                    score: probabilities[l],
+                    tokens: token_contributions(
+                        scratch.vectorizer.doc(),
+                        text,
+                        &scratch.origins,
+                        |f| {
+                            let w: f32 = heads
+                                .iter()
+                                .map(|&(h, g)| g * self.weights[f as usize * nh + h])
+                                .sum();
+                            w * values.get(&f).copied().unwrap_or(0.0)
+                        },
+                        top,
+                    ),
+                }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{log_odds, Mixture};
+    use crate::learn::Calibration;
+
+    fn mixture(gates: Vec<u32>, experts: Vec<u32>) -> Mixture {
+        Mixture {
+            label: 0,
+            experts,
+            gates,
+            calibration: Calibration { a: -1.0, b: 0.0 },
+        }
+    }
+
+    #[test]
+    fn a_mixture_weighs_its_experts_by_its_gates() {
+        // Heads: gate 0.75, experts 0.8 and 0.4.
+        let heads = [0.75, 0.8, 0.4];
+        let two = mixture(vec![0], vec![1, 2]);
+        assert_eq!(two.gate_weights(&heads), vec![0.75, 0.25]);
+        assert!((two.raw_probability(&heads) - 0.7).abs() < 1e-6);
+        // The plain logistic calibration of the log-odds gives the raw probability back.
+        assert!((two.probability(&heads) - 0.7).abs() < 1e-5);
+        // One gate per expert, normalised; all-zero gates weigh the experts equally.
+        let heads = [0.2, 0.6, 0.9, 0.1, 0.5];
+        let three = mixture(vec![0, 1, 2], vec![2, 3, 4]);
+        let g = three.gate_weights(&heads);
+        assert!((g[0] - 0.2 / 1.7).abs() < 1e-6 && (g.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert_eq!(three.gate_weights(&[0.0; 5]), vec![1.0 / 3.0; 3]);
+        assert!(three.check(1, 5).is_ok());
+        assert!(three.check(1, 4).is_err(), "head 4 of 4");
+        assert!(mixture(vec![0, 1], vec![2, 3, 4]).check(1, 5).is_err());
+    }
+
+    #[test]
+    fn log_odds_stay_finite_at_the_ends() {
+        assert_eq!(log_odds(0.5), 0.0);
+        assert!(log_odds(0.0).is_finite() && log_odds(1.0).is_finite());
+        assert!(log_odds(0.9) > 2.0);
     }
 }
