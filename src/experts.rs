@@ -43,14 +43,20 @@ pub struct MixturePlan {
     pub gates: Vec<usize>,
 }
 
+/// The heads that train a training set's labels.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub heads: Vec<HeadPlan>,
+    pub mixtures: Vec<MixturePlan>,
+    /// Labels asked for as source experts but trained pooled: index and why.
+    pub pooled: Vec<(usize, String)>,
+}
+
 /// The heads that train `set`'s labels when the labels named in `experts` are trained as
 /// source mixtures: first every label in order (a mixture label's head is the gate of its
-/// first source), then each mixture's experts and further gates. Also returns notes for the
-/// labels that cannot be mixtures (one source only) and are trained pooled.
-pub fn plan_heads(
-    set: &TrainingSet,
-    experts: &[String],
-) -> Result<(Vec<HeadPlan>, Vec<MixturePlan>, Vec<String>)> {
+/// first source), then each mixture's experts and further gates. Also returns a note for each
+/// label that cannot be a mixture (one source only) and is trained pooled, with its index.
+pub fn plan_heads(set: &TrainingSet, experts: &[String]) -> Result<Plan> {
     for name in experts {
         if !set.labels.contains(name) {
             return Err(Error::Config(format!(
@@ -81,9 +87,12 @@ pub fn plan_heads(
             .filter(|&f| targets[spans[f].0..spans[f].1].iter().any(Option::is_some))
             .collect();
         if carrying.len() < 2 {
-            notes.push(format!(
-                "label '{name}' is carried by {} input file(s): it is trained pooled, not as source experts",
-                carrying.len()
+            notes.push((
+                label,
+                format!(
+                    "carried by {} input file: trained pooled, not as source experts",
+                    carrying.len()
+                ),
             ));
             continue;
         }
@@ -150,7 +159,11 @@ pub fn plan_heads(
             gates,
         });
     }
-    Ok((heads, mixtures, notes))
+    Ok(Plan {
+        heads,
+        mixtures,
+        pooled: notes,
+    })
 }
 
 /// Row range of each input file (rows are stored file after file).
@@ -203,7 +216,11 @@ mod tests {
             &[("a/x.csv", 2), ("y.csv", 3)],
             vec![vec![t, f, f, t, t], vec![t, f, None, None, None]],
         );
-        let (heads, mixtures, notes) = plan_heads(&s, &["l0".into(), "l1".into()]).unwrap();
+        let Plan {
+            heads,
+            mixtures,
+            pooled: notes,
+        } = plan_heads(&s, &["l0".into(), "l1".into()]).unwrap();
         assert_eq!(heads.len(), 4);
         assert_eq!(heads[0].targets, vec![t, t, f, f, f], "gate: rows of x.csv");
         assert_eq!(
@@ -224,7 +241,7 @@ mod tests {
             (vec![2, 3], vec![0])
         );
         assert_eq!(notes.len(), 1);
-        assert!(notes[0].contains("'l1'"), "{notes:?}");
+        assert_eq!(notes[0].0, 1, "{notes:?}");
     }
 
     #[test]
@@ -234,7 +251,9 @@ mod tests {
             &[("x.csv", 1), ("y.csv", 2), ("z.csv", 1), ("w.csv", 1)],
             vec![vec![t, f, None, t, None]],
         );
-        let (heads, mixtures, _) = plan_heads(&s, &["l0".into()]).unwrap();
+        let Plan {
+            heads, mixtures, ..
+        } = plan_heads(&s, &["l0".into()]).unwrap();
         let m = &mixtures[0];
         assert_eq!(m.sources, vec!["x.csv", "y.csv", "z.csv"]);
         assert_eq!(m.gates, vec![0, 1, 2]);

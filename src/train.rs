@@ -267,14 +267,17 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
         .collect();
     let plan = MemoryPlan::estimate(set, &vectorizer, options, limit);
     progress.note(&plan.describe(set.texts.len()));
-    let mut outputs = set.labels.len();
+    let outputs = set.labels.len();
     let mut mixtures = Vec::new();
     let heads: Vec<(LabelModel, LinearModel, LabelCard)> = match plan.learner {
         LearnerKind::Exact => {
-            let (plans, mixture_plans, notes) = plan_heads(set, &options.source_experts)?;
-            for n in notes {
-                progress.note(&n);
-                general_notes.push(n);
+            let crate::experts::Plan {
+                heads: plans,
+                mixtures: mixture_plans,
+                pooled: notes,
+            } = plan_heads(set, &options.source_experts)?;
+            for (label, n) in &notes {
+                progress.note(&format!("label '{}': {n}", set.labels[*label]));
             }
             progress.stage("vectorising");
             let x = vectorizer.vectorize_all(&set.texts);
@@ -319,7 +322,9 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
             for (m, rows) in mixture_plans.iter().zip(&mixture_rows) {
                 mixtures.push(finish_mixture(set, m, rows, &plans, &mut fitted, options)?);
             }
-            outputs = set.labels.len();
+            for (label, n) in notes {
+                fitted[label].2.notes.push(n);
+            }
             fitted
                 .into_iter()
                 .map(|(head, linear, card, _)| (head, linear, card))
