@@ -2,6 +2,11 @@
 //! payload) followed by the payload. Written to a temporary file in the same folder and renamed
 //! into place, so a crash never leaves a partial model behind.
 //!
+//! [`load`] reads a version-2 to version-4 file without a buffer of the whole file: each plain
+//! block straight into its array (a zstd block through a buffer of its stored bytes), the
+//! checksum computed as the bytes go by and checked before any model or other error is given,
+//! so that it reports what [`from_bytes`] of the file's bytes reports.
+//!
 //! Version 4 (written): as version 3, with the meta block ending in the labels' count and
 //! the source mixtures ([`Mixing`]); the labels list of the meta block holds every head.
 //!
@@ -27,9 +32,11 @@ use crate::error::{Error, Result};
 use crate::features::{Vectorizer, Vocabulary};
 use crate::text::{Analyzer, AnalyzerConfig, CharBlock, Language};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
 use std::path::Path;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 /// The first bytes of every moderato model file.
 pub const MAGIC: &[u8; 8] = b"MODERATO";
@@ -156,10 +163,11 @@ struct VectorizerV1 {
 }
 
 /// A fixed-size little-endian number that a block holds.
-trait Element: Copy {
+trait Element: bytemuck::Pod {
     const SIZE: usize;
     fn put(self, out: &mut Vec<u8>);
-    fn get(bytes: &[u8]) -> Self;
+    /// The number whose little-endian bytes are this one's bytes in memory.
+    fn to_native(self) -> Self;
 }
 
 macro_rules! element {
@@ -171,8 +179,8 @@ macro_rules! element {
                 out.extend_from_slice(&self.to_le_bytes());
             }
             #[inline]
-            fn get(bytes: &[u8]) -> Self {
-                <$t>::from_le_bytes(bytes.try_into().unwrap_or_default())
+            fn to_native(self) -> Self {
+                <$t>::from_le_bytes(self.to_ne_bytes())
             }
         }
     };
@@ -337,46 +345,66 @@ pub(crate) fn to_bytes_v1(model: &Model) -> Result<Vec<u8>> {
     Ok(with_header(1, &payload))
 }
 
+/// The header fields that decoding a payload needs.
+struct Header {
+    version: u32,
+    checksum: u64,
+}
+
+impl Header {
+    /// Checks the header of a model file of `file_len` bytes, `start` being its first
+    /// [`HEADER_LEN`] bytes (all of them in a shorter file): the magic bytes, the format
+    /// version, and that the payload length it states is the file's.
+    fn check(start: &[u8], file_len: u64, path: &Path) -> Result<Header> {
+        let bad = |m: String| Error::model(path, m);
+        if start.len() < MAGIC.len() || &start[..MAGIC.len()] != MAGIC {
+            return Err(bad("not a moderato model (wrong magic bytes)".into()));
+        }
+        if start.len() < HEADER_LEN {
+            return Err(bad("truncated model file (incomplete header)".into()));
+        }
+        let u32_at = |o: usize| u32::from_le_bytes(start[o..o + 4].try_into().unwrap_or([0; 4]));
+        let u64_at = |o: usize| u64::from_le_bytes(start[o..o + 8].try_into().unwrap_or([0; 8]));
+        let version = u32_at(8);
+        if !(OLDEST_READ_VERSION..=FORMAT_VERSION).contains(&version) {
+            return Err(bad(format!(
+                "model format version {version} is not supported by this moderato (it reads versions {OLDEST_READ_VERSION} to {FORMAT_VERSION}); retrain the model or use a matching moderato"
+            )));
+        }
+        let len = u64_at(12);
+        let payload = file_len.saturating_sub(HEADER_LEN as u64);
+        if payload < len {
+            return Err(bad(format!(
+                "truncated model file: {payload} of {len} payload bytes"
+            )));
+        }
+        if payload > len {
+            return Err(bad("model file has trailing bytes after its payload".into()));
+        }
+        Ok(Header {
+            version,
+            checksum: u64_at(20),
+        })
+    }
+}
+
+/// The error of a payload whose checksum is not the header's.
+fn checksum_mismatch(path: &Path) -> Error {
+    Error::model(path, "model file is corrupted (checksum mismatch)")
+}
+
 /// Decodes model file bytes; `path` names the file in errors.
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
-    let bad = |m: String| Error::model(path, m);
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(bad("not a moderato model (wrong magic bytes)".into()));
-    }
-    if bytes.len() < HEADER_LEN {
-        return Err(bad("truncated model file (incomplete header)".into()));
-    }
-    let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap_or([0; 4]));
-    let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap_or([0; 8]));
-    let version = u32_at(8);
-    if !(OLDEST_READ_VERSION..=FORMAT_VERSION).contains(&version) {
-        return Err(bad(format!(
-            "model format version {version} is not supported by this moderato (it reads versions {OLDEST_READ_VERSION} to {FORMAT_VERSION}); retrain the model or use a matching moderato"
-        )));
-    }
-    let len = u64_at(12);
-    let checksum = u64_at(20);
+    let start = &bytes[..bytes.len().min(HEADER_LEN)];
+    let header = Header::check(start, bytes.len() as u64, path)?;
     let payload = &bytes[HEADER_LEN..];
-    if (payload.len() as u64) < len {
-        return Err(bad(format!(
-            "truncated model file: {} of {} payload bytes",
-            payload.len(),
-            len
-        )));
+    if xxh3_64(payload) != header.checksum {
+        return Err(checksum_mismatch(path));
     }
-    if (payload.len() as u64) > len {
-        return Err(bad("model file has trailing bytes after its payload".into()));
+    if header.version == 1 {
+        return decode_v1(payload).map_err(|m| Error::model(path, m));
     }
-    if xxh3_64(payload) != checksum {
-        return Err(bad("model file is corrupted (checksum mismatch)".into()));
-    }
-    let decoded = match version {
-        1 => return decode_v1(payload).map_err(bad),
-        2 => decode_blocks::<AnalyzerV2, ()>(payload),
-        3 => decode_blocks::<AnalyzerConfig, ()>(payload),
-        _ => decode_blocks::<AnalyzerConfig, Mixing>(payload),
-    };
-    decoded.map_err(|e| bad(format!("model payload does not decode: {e}")))
+    decode_blocks_of(header.version, &mut SliceSource(payload)).map_err(|e| e.into_error(path))
 }
 
 fn decode_v1(payload: &[u8]) -> std::result::Result<Model, String> {
@@ -407,15 +435,151 @@ fn decode_v1(payload: &[u8]) -> std::result::Result<Model, String> {
     ))
 }
 
-/// Reads the blocks of a version-2 or version-3 payload in turn.
-struct Blocks<'a> {
-    rest: &'a [u8],
+/// Why a payload of the block layout gives no model.
+#[derive(Debug)]
+enum Failure {
+    /// Its content is wrong, as the message says.
+    Invalid(String),
+    /// Reading the model file failed.
+    Io(std::io::Error),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Invalid(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::Invalid(message.into())
+    }
+}
+
+impl Failure {
+    /// The error of the model file at `path`.
+    fn into_error(self, path: &Path) -> Error {
+        match self {
+            Failure::Invalid(e) => {
+                Error::model(path, format!("model payload does not decode: {e}"))
+            }
+            Failure::Io(e) => Error::io(path, e),
+        }
+    }
+}
+
+/// The bytes of a payload, taken in order: from memory ([`from_bytes`]) or from a file
+/// ([`load`]). Callers check [`Source::remaining`] before taking bytes, so that no length a
+/// file states makes them allocate more than the file holds.
+trait Source {
+    /// How many bytes are left.
+    fn remaining(&self) -> u64;
+
+    /// Fills `out` with the next bytes.
+    fn fill(&mut self, out: &mut [u8]) -> std::result::Result<(), Failure>;
+
+    /// The next `n` bytes.
+    fn take(&mut self, n: usize) -> std::result::Result<Cow<'_, [u8]>, Failure> {
+        let mut bytes = vec![0; n];
+        self.fill(&mut bytes)?;
+        Ok(Cow::Owned(bytes))
+    }
+}
+
+/// A payload in memory.
+struct SliceSource<'a>(&'a [u8]);
+
+impl<'a> SliceSource<'a> {
+    /// The next `n` bytes, without copying them.
+    fn advance(&mut self, n: usize) -> std::result::Result<&'a [u8], Failure> {
+        if n > self.0.len() {
+            return Err("the payload is cut short".into());
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+}
+
+impl Source for SliceSource<'_> {
+    fn remaining(&self) -> u64 {
+        self.0.len() as u64
+    }
+
+    fn fill(&mut self, out: &mut [u8]) -> std::result::Result<(), Failure> {
+        out.copy_from_slice(self.advance(out.len())?);
+        Ok(())
+    }
+
+    fn take(&mut self, n: usize) -> std::result::Result<Cow<'_, [u8]>, Failure> {
+        self.advance(n).map(Cow::Borrowed)
+    }
+}
+
+/// How many bytes of a file are read and hashed at a time (while they are in the cache).
+const READ_CHUNK: usize = 1 << 18;
+
+/// The payload of a model file, read straight into the buffers that keep it (through a
+/// small buffer for the small reads) and hashed as it is read.
+struct FileSource {
+    reader: BufReader<File>,
+    hasher: Xxh3,
+    left: u64,
+}
+
+impl FileSource {
+    /// Reads the next bytes into `out` and hashes them.
+    fn read_hashed(&mut self, out: &mut [u8]) -> std::io::Result<()> {
+        for chunk in out.chunks_mut(READ_CHUNK) {
+            self.reader.read_exact(chunk)?;
+            self.hasher.update(chunk);
+        }
+        self.left = self.left.saturating_sub(out.len() as u64);
+        Ok(())
+    }
+
+    /// Reads what is left and gives the checksum of the whole payload.
+    fn digest(mut self) -> std::io::Result<u64> {
+        let mut buf = vec![0; READ_CHUNK.min(self.left as usize)];
+        while self.left > 0 {
+            let n = buf.len().min(self.left as usize);
+            self.read_hashed(&mut buf[..n])?;
+        }
+        Ok(self.hasher.digest())
+    }
+}
+
+impl Source for FileSource {
+    fn remaining(&self) -> u64 {
+        self.left
+    }
+
+    fn fill(&mut self, out: &mut [u8]) -> std::result::Result<(), Failure> {
+        self.read_hashed(out).map_err(Failure::Io)
+    }
+}
+
+/// Decodes a payload of format version 2, 3 or 4 (`version`).
+fn decode_blocks_of<S: Source>(
+    version: u32,
+    source: &mut S,
+) -> std::result::Result<Model, Failure> {
+    match version {
+        2 => decode_blocks::<AnalyzerV2, (), S>(source),
+        3 => decode_blocks::<AnalyzerConfig, (), S>(source),
+        _ => decode_blocks::<AnalyzerConfig, Mixing, S>(source),
+    }
+}
+
+/// Reads the blocks of a version-2 to version-4 payload in turn.
+struct Blocks<'a, S> {
+    source: &'a mut S,
     blocks: std::slice::Iter<'a, BlockV2>,
 }
 
-impl Blocks<'_> {
-    /// The next block as `n` elements of `T`.
-    fn next<T: Element>(&mut self, what: &str, n: u64) -> std::result::Result<Vec<T>, String> {
+impl<S: Source> Blocks<'_, S> {
+    /// The next block as `n` elements of `T`, read (or decompressed) straight into them.
+    fn next<T: Element>(&mut self, what: &str, n: u64) -> std::result::Result<Vec<T>, Failure> {
         let block = self
             .blocks
             .next()
@@ -426,49 +590,58 @@ impl Blocks<'_> {
             .ok_or_else(|| format!("{n} {what} is too many"))? as usize;
         let stored = usize::try_from(block.stored)
             .ok()
-            .filter(|&s| s <= self.rest.len())
+            .filter(|&s| s as u64 <= self.source.remaining())
             .ok_or_else(|| format!("the {what} block runs past the end of the payload"))?;
-        let (data, rest) = self.rest.split_at(stored);
-        self.rest = rest;
-        let decompressed;
-        let raw = match block.codec {
-            Codec::Plain => data,
+        let wrong_size = |got: usize| format!("the {what} block has {got} bytes, not {size}");
+        let frame = match block.codec {
+            Codec::Plain if stored != size => return Err(wrong_size(stored).into()),
+            Codec::Plain => None,
             Codec::Zstd => {
                 // The stored size bounds what a frame can expand to (zstd's ratio is at most
                 // about 32768:1), so a crafted size cannot ask for an absurd buffer.
                 if size > stored.saturating_mul(1 << 16).max(1 << 16) {
-                    return Err(format!("the {what} block is too small for {n} values"));
+                    return Err(format!("the {what} block is too small for {n} values").into());
                 }
-                decompressed = zstd::bulk::decompress(data, size)
-                    .map_err(|e| format!("the {what} block does not decompress: {e}"))?;
-                &decompressed[..]
+                Some(self.source.take(stored)?)
             }
         };
-        if raw.len() != size {
-            return Err(format!(
-                "the {what} block has {} bytes, not {size}",
-                raw.len()
-            ));
+        let mut values = vec![T::zeroed(); size / T::SIZE];
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
+        let got = match frame {
+            None => self.source.fill(bytes).map(|()| size)?,
+            Some(frame) => zstd::bulk::decompress_to_buffer(&frame, bytes)
+                .map_err(|e| format!("the {what} block does not decompress: {e}"))?,
+        };
+        if got != size {
+            return Err(wrong_size(got).into());
         }
-        Ok(raw.chunks_exact(T::SIZE).map(T::get).collect())
+        if cfg!(target_endian = "big") {
+            values.iter_mut().for_each(|x| *x = x.to_native());
+        }
+        Ok(values)
     }
 }
 
 /// Decodes a payload of the block layout: version 4 (`A` = [`AnalyzerConfig`], `M` =
 /// [`Mixing`]), 3 (`M` = `()`) or 2 (also `A` = [`AnalyzerV2`]).
-fn decode_blocks<A, M>(payload: &[u8]) -> std::result::Result<Model, String>
+fn decode_blocks<A, M, S>(source: &mut S) -> std::result::Result<Model, Failure>
 where
     A: serde::de::DeserializeOwned + Into<AnalyzerConfig>,
     M: serde::de::DeserializeOwned + MixingOf,
+    S: Source,
 {
-    let meta_len = payload
-        .get(..8)
-        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-        .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n <= payload.len() - 8)
-        .ok_or("the model header block is cut short")?;
+    const CUT_SHORT: &str = "the model header block is cut short";
+    let mut len = [0; 8];
+    if source.remaining() < len.len() as u64 {
+        return Err(CUT_SHORT.into());
+    }
+    source.fill(&mut len)?;
+    let meta_len = usize::try_from(u64::from_le_bytes(len))
+        .ok()
+        .filter(|&n| n as u64 <= source.remaining())
+        .ok_or(CUT_SHORT)?;
     let meta: Meta<A, M> =
-        postcard::from_bytes(&payload[8..8 + meta_len]).map_err(|e| e.to_string())?;
+        postcard::from_bytes(&source.take(meta_len)?).map_err(|e| e.to_string())?;
     let heads = meta.labels.len();
     let mixing = meta.mixing.mixing().unwrap_or(Mixing {
         outputs: heads as u32,
@@ -476,24 +649,24 @@ where
     });
     let outputs = mixing.outputs as usize;
     if outputs == 0 || outputs > heads {
-        return Err(format!("{outputs} labels among {heads} heads"));
+        return Err(format!("{outputs} labels among {heads} heads").into());
     }
     for mix in &mixing.mixtures {
         mix.check(outputs, heads)?;
     }
     let mut blocks = Blocks {
-        rest: &payload[8 + meta_len..],
+        source,
         blocks: meta.blocks.iter(),
     };
     let nf = meta.features;
     let nl = meta.labels.len() as u64;
     if nf > u32::MAX as u64 {
-        return Err(format!("{nf} features is too many"));
+        return Err(format!("{nf} features is too many").into());
     }
     let keys: Vec<u64> = blocks.next("feature keys", nf)?;
     let idf: Vec<f32> = blocks.next("IDF weights", nf)?;
     let weights: Vec<f32> = blocks.next("weights", nf.saturating_mul(nl))?;
-    if blocks.blocks.next().is_some() || !blocks.rest.is_empty() {
+    if blocks.blocks.next().is_some() || blocks.source.remaining() != 0 {
         return Err("unexpected data after the last block".into());
     }
     let vocabulary = Vocabulary::from_parts(keys, idf, meta.word_features)?;
@@ -539,10 +712,38 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Reads a model from `path`.
+/// Reads a model from `path`: the arrays of a version-2 to version-4 file are read straight
+/// into the vectors that keep them and its checksum is computed as they are read (no buffer of
+/// the whole file), with the same errors as [`from_bytes`] of the file's bytes.
 pub fn load(path: &Path) -> Result<Model> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(&bytes, path)
+    let io = |e| Error::io(path, e);
+    let file = File::open(path).map_err(io)?;
+    let info = file.metadata().map_err(io)?;
+    if !info.is_file() {
+        // A pipe or a device: how long it is shows only once it is read.
+        return from_bytes(&std::fs::read(path).map_err(io)?, path);
+    }
+    let file_len = info.len();
+    let mut reader = BufReader::new(file);
+    let mut start = vec![0; file_len.min(HEADER_LEN as u64) as usize];
+    reader.read_exact(&mut start).map_err(io)?;
+    let header = Header::check(&start, file_len, path)?;
+    if header.version == 1 {
+        // One zstd frame, decoded as a whole.
+        reader.read_to_end(&mut start).map_err(io)?;
+        return from_bytes(&start, path);
+    }
+    let mut source = FileSource {
+        reader,
+        hasher: Xxh3::new(),
+        left: file_len - HEADER_LEN as u64,
+    };
+    let decoded = decode_blocks_of(header.version, &mut source);
+    // The checksum is known only once every byte is read, and it overrides any other error.
+    if !matches!(decoded, Err(Failure::Io(_))) && source.digest().map_err(io)? != header.checksum {
+        return Err(checksum_mismatch(path));
+    }
+    decoded.map_err(|e| e.into_error(path))
 }
 
 #[cfg(test)]
@@ -747,29 +948,36 @@ mod tests {
         with_header(FORMAT_VERSION, &payload)
     }
 
-    #[test]
-    fn broken_version_2_to_4_files_are_refused_with_clear_errors() {
+    /// Broken model files, each with a part of the error it must give.
+    fn broken_files() -> Vec<(Vec<u8>, &'static str)> {
         let model = tiny_model();
         let bytes = to_bytes(&model).unwrap();
-        assert!(error_of(&bytes[..bytes.len() - 3]).contains("truncated"));
-        assert!(error_of(&bytes[..20]).contains("incomplete header"));
         let mut corrupt = bytes.clone();
         let n = corrupt.len();
         corrupt[n - 5] ^= 1;
-        assert!(error_of(&corrupt).contains("checksum"));
         let mut future = bytes.clone();
         future[8] = 5;
-        let e = error_of(&future);
-        assert!(
-            e.contains("version 5 is not supported") && e.contains("1 to 4"),
-            "{e}"
-        );
-        // A version-4 payload read as version 2 (the analyzer settings differ).
-        let old = with_header(2, &bytes[HEADER_LEN..]);
-        assert!(error_of(&old).contains("does not decode"));
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert!(error_of(&trailing).contains("trailing bytes"));
+        let mut cases: Vec<(Vec<u8>, &str)> = vec![
+            (Vec::new(), "wrong magic"),
+            (b"MODERAT".to_vec(), "wrong magic"),
+            (
+                b"NOTAMODEL and more bytes than a header".to_vec(),
+                "wrong magic",
+            ),
+            (bytes[..bytes.len() - 3].to_vec(), "truncated"),
+            (bytes[..20].to_vec(), "incomplete header"),
+            (bytes[..HEADER_LEN].to_vec(), "truncated"),
+            (corrupt, "checksum"),
+            (
+                future,
+                "version 5 is not supported by this moderato (it reads versions 1 to 4)",
+            ),
+            // A version-4 payload read as version 2 (the analyzer settings differ).
+            (with_header(2, &bytes[HEADER_LEN..]), "does not decode"),
+            (trailing, "trailing bytes"),
+        ];
 
         // Payloads whose checksum is right but whose content is not (as a fuzzer may make).
         let (keys, idf, word_features) = model.vectorizer.vocabulary().parts();
@@ -805,7 +1013,7 @@ mod tests {
             from_bytes(&crafted(&meta(nf, &sizes), &data), path()).is_ok(),
             "the crafted file is right when nothing is changed"
         );
-        let cases: Vec<(Vec<u8>, &str)> = vec![
+        cases.extend([
             (
                 crafted(&meta(nf, &sizes[..2]), &data),
                 "weights block is missing",
@@ -819,7 +1027,12 @@ mod tests {
                 "after the last block",
             ),
             (crafted(&meta(nf + 1, &sizes), &data), "has"),
+            (
+                crafted(&meta(nf, &[sizes[0], plain(nf * 4 + 4), sizes[2]]), &data),
+                "has",
+            ),
             (crafted(&meta(u64::MAX / 2, &sizes), &data), "too many"),
+            (crafted(&meta(1 << 33, &sizes), &data), "too many"),
             (
                 crafted(
                     &meta(nf, &[sizes[0], (Codec::Zstd, nf * 4), sizes[2]]),
@@ -831,8 +1044,7 @@ mod tests {
                 crafted(&meta(1 << 30, &[(Codec::Zstd, 8)]), &[0; 8]),
                 "too small",
             ),
-        ];
-        let mut cases = cases;
+        ]);
         for version in [2, 3, 4] {
             cases.extend([
                 (with_header(version, &[1, 2, 3]), "cut short"),
@@ -846,18 +1058,14 @@ mod tests {
                 ),
             ]);
         }
-        for (i, (bytes, expect)) in cases.iter().enumerate() {
-            let e = error_of(bytes);
-            assert!(e.contains(expect), "case {i}: {e}");
-        }
         let mut words = meta(nf, &sizes);
         words.word_features = nf as u32 + 1;
-        assert!(error_of(&crafted(&words, &data)).contains("word features"));
+        cases.push((crafted(&words, &data), "word features"));
         // Label counts and mixtures that do not fit the heads.
         for outputs in [0, model.labels.len() as u32 + 1] {
             let mut m = meta(nf, &sizes);
             m.mixing.outputs = outputs;
-            assert!(error_of(&crafted(&m, &data)).contains("heads"), "{outputs}");
+            cases.push((crafted(&m, &data), "heads"));
         }
         let mixture = |experts: Vec<u32>, gates: Vec<u32>| super::Mixture {
             label: 0,
@@ -873,7 +1081,76 @@ mod tests {
         ] {
             let mut m = meta(nf, &sizes);
             m.mixing.mixtures = vec![bad];
-            assert!(error_of(&crafted(&m, &data)).contains("mixture"));
+            cases.push((crafted(&m, &data), "mixture"));
         }
+        cases
+    }
+
+    #[test]
+    fn broken_version_2_to_4_files_are_refused_with_clear_errors() {
+        for (i, (bytes, expect)) in broken_files().iter().enumerate() {
+            let e = error_of(bytes);
+            assert!(e.contains(expect), "case {i}: {e}");
+        }
+    }
+
+    /// What [`load`] gives for `bytes` written to a file in `dir`.
+    fn load_of(dir: &Path, bytes: &[u8]) -> Result<Model> {
+        let file = dir.join("m.model");
+        std::fs::write(&file, bytes).unwrap();
+        load(&file)
+    }
+
+    #[test]
+    fn load_reads_a_file_as_from_bytes_reads_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = tiny_model();
+        let default = concat!(env!("CARGO_MANIFEST_DIR"), "/models/default.model");
+        let good = [
+            to_bytes_v1(&model).unwrap(),
+            to_bytes_v2(&model).unwrap(),
+            to_bytes_v3(&model).unwrap(),
+            to_bytes(&model).unwrap(),
+            to_bytes(&tiny_model_with(CharBlock::PerWord)).unwrap(),
+            std::fs::read(default).unwrap(),
+        ];
+        for bytes in &good {
+            let direct = load_of(dir.path(), bytes).unwrap();
+            let from_memory = from_bytes(bytes, &dir.path().join("m.model")).unwrap();
+            assert_eq!(to_bytes(&direct).unwrap(), to_bytes(&from_memory).unwrap());
+            assert_eq!(score_bits(&direct), score_bits(&from_memory));
+        }
+
+        // Broken files, and each of them (and the good ones) with a byte of its payload or
+        // of its checksum changed: the checksum error overrides any other.
+        let mut broken = broken_files();
+        for bytes in good[..5]
+            .iter()
+            .chain(broken.clone().iter().map(|(b, _)| b))
+        {
+            for at in [HEADER_LEN - 1, HEADER_LEN, HEADER_LEN + 9, bytes.len() - 1] {
+                if let Some(byte) = bytes.get(at).filter(|_| at >= 20) {
+                    let mut changed = bytes.clone();
+                    changed[at] = byte ^ 0x40;
+                    broken.push((changed, ""));
+                }
+            }
+        }
+        for (i, (bytes, _)) in broken.iter().enumerate() {
+            let direct = load_of(dir.path(), bytes).map(|_| ()).unwrap_err();
+            let from_memory = from_bytes(bytes, &dir.path().join("m.model"))
+                .map(|_| ())
+                .unwrap_err();
+            assert_eq!(direct.to_string(), from_memory.to_string(), "case {i}");
+        }
+    }
+
+    #[test]
+    fn load_reports_a_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = load(&dir.path().join("absent.model"))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(matches!(e, Error::Io { .. }), "{e}");
     }
 }
