@@ -79,26 +79,34 @@ pub struct Mixture {
 }
 
 impl Mixture {
-    /// The weight of each expert given every head's probability.
-    pub fn gate_weights(&self, heads: &[f32]) -> Vec<f32> {
-        let q: Vec<f32> = self.gates.iter().map(|&g| heads[g as usize]).collect();
-        if q.len() == 1 {
-            return vec![q[0], 1.0 - q[0]];
+    /// The weight of expert `i` given every head's probability.
+    fn gate_weight(&self, heads: &[f32], i: usize) -> f32 {
+        let q = |g: u32| heads[g as usize];
+        if let [g] = self.gates[..] {
+            return if i == 0 { q(g) } else { 1.0 - q(g) };
         }
-        let sum: f32 = q.iter().sum();
+        let sum: f32 = self.gates.iter().map(|&g| q(g)).sum();
         if sum > 0.0 {
-            q.iter().map(|x| x / sum).collect()
+            q(self.gates[i]) / sum
         } else {
-            vec![1.0 / q.len() as f32; q.len()]
+            1.0 / self.gates.len() as f32
         }
     }
 
-    /// The mixture's uncalibrated probability given every head's probability.
+    /// The weight of each expert given every head's probability.
+    pub fn gate_weights(&self, heads: &[f32]) -> Vec<f32> {
+        (0..self.experts.len())
+            .map(|i| self.gate_weight(heads, i))
+            .collect()
+    }
+
+    /// The mixture's uncalibrated probability given every head's probability (no allocation:
+    /// it runs once per comment).
     pub fn raw_probability(&self, heads: &[f32]) -> f32 {
-        self.gate_weights(heads)
+        self.experts
             .iter()
-            .zip(&self.experts)
-            .map(|(g, &e)| g * heads[e as usize])
+            .enumerate()
+            .map(|(i, &e)| self.gate_weight(heads, i) * heads[e as usize])
             .sum()
     }
 
