@@ -6,6 +6,7 @@ use crate::eval::metrics::roc_auc;
 use crate::eval::split::is_held_out;
 use crate::eval::{evaluate, LabelMetrics};
 use crate::experts::{plan_heads, HeadPlan, MixturePlan, Role};
+use crate::features::label_idf::{column_document_frequencies, label_idf_scale};
 use crate::features::{
     CsrMatrix, DocumentFrequencies, RowSubset, SparseVec, Vectorizer, VectorizerScratch,
     Vocabulary, VocabularyConfig, BYTES_PER_COUNTED_KEY,
@@ -52,6 +53,10 @@ pub struct TrainOptions {
     pub balance_sources: bool,
     /// Labels trained as a mixture of per-source experts (see [`crate::experts`]).
     pub source_experts: Vec<String>,
+    /// Weigh each label's features by IDF over the rows that carry the label rather than over
+    /// all rows (see [`crate::features::label_idf`]); only differs for labels that some input
+    /// files lack.
+    pub label_idf: bool,
 }
 
 /// Blending of a plain logistic regression with one on naive-Bayes-scaled features (NB-LR,
@@ -87,6 +92,7 @@ impl Default for TrainOptions {
             streaming: StreamingParams::default(),
             balance_sources: false,
             source_experts: Vec::new(),
+            label_idf: true,
         }
     }
 }
@@ -149,8 +155,9 @@ impl MemoryPlan {
         // Per label the hold-out fits run first (with the NB blend: the plain model and two
         // NB-scaled ones, each of these on a column-scaled copy of the rows it fits), then the
         // final fits (the plain model and at most one NB-scaled one); two copies and four
-        // solvers a label bound both stages.
-        let copies = if nb { 2 * labels } else { 0 };
+        // solvers a label bound both stages. With IDF per label the plain model fits a
+        // column-scaled copy too.
+        let copies = labels * (if nb { 2 } else { 0 } + u64::from(options.label_idf));
         let fits = 2 * labels * if nb { 2 } else { 1 };
         let baseline = set
             .texts
@@ -281,6 +288,9 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
             }
             progress.stage("vectorising");
             let x = vectorizer.vectorize_all(&set.texts);
+            let df_all = options
+                .label_idf
+                .then(|| column_document_frequencies(&x, None));
             crate::interrupt::check()?;
             progress.stage("fitting classifiers");
             // The held-out rows of each mixture's label, which its experts and gates score.
@@ -308,15 +318,16 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
                             (None, &mixture_rows[mixture][..])
                         }
                     };
-                    train_label(
-                        &x,
-                        &h.name,
-                        &h.targets,
-                        weights.as_deref(),
-                        &held,
-                        eval_rows,
-                        options,
-                    )
+                    let column_scale = df_all
+                        .as_deref()
+                        .and_then(|df| label_idf_scale(&x, df, &known_rows(&h.targets)));
+                    let data = LabelData {
+                        x: &x,
+                        targets: &h.targets,
+                        weights: weights.as_deref(),
+                        column_scale: column_scale.as_deref(),
+                    };
+                    train_label(data, &h.name, &held, eval_rows, options)
                 })
                 .collect::<Result<_>>()?;
             for (m, rows) in mixture_plans.iter().zip(&mixture_rows) {
@@ -336,6 +347,11 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
             }
             if options.balance_sources {
                 progress.note("source balancing is off with the streaming learner");
+            }
+            if options.label_idf && set.files.len() > 1 {
+                let note = "IDF per label is off with the streaming learner: every label weighs its features by the IDF of all rows";
+                progress.note(note);
+                general_notes.push(note.to_string());
             }
             if !options.source_experts.is_empty() {
                 let note = "source experts are off with the streaming learner: every label is trained pooled";
@@ -648,17 +664,35 @@ pub fn source_weights(set: &TrainingSet, targets: &[Option<bool>]) -> Option<Vec
     Some(weights)
 }
 
+/// What every fit of one label learns from.
+#[derive(Clone, Copy)]
+struct LabelData<'a> {
+    /// The vectorised rows (all of them; fits pick theirs).
+    x: &'a CsrMatrix,
+    /// Per row: `None` where the label is unknown.
+    targets: &'a [Option<bool>],
+    /// Per-row weights (source balancing), when used.
+    weights: Option<&'a [f32]>,
+    /// The label's IDF factors ([`label_idf_scale`]), when its IDF is its own.
+    column_scale: Option<&'a [f32]>,
+}
+
 /// Fits the plain model (unless `plain` is false: a blend of weight 1 does not use it) and one
-/// NB-scaled model per scaling in `scalings` on `rows`, in parallel.
+/// NB-scaled model per scaling in `scalings` on `rows`, in parallel. With the label's IDF
+/// factors every model fits the columns scaled by them, folded back into its weights.
 fn fit_members(
-    x: &CsrMatrix,
+    data: LabelData<'_>,
     rows: &[u32],
-    targets: &[Option<bool>],
-    weights: Option<&[f32]>,
     learner: &LogisticValidParams,
     scalings: &[NbScaling],
     plain: bool,
 ) -> Result<Fitted> {
+    let LabelData {
+        x,
+        targets,
+        weights,
+        column_scale,
+    } = data;
     let y: Array1<bool> = rows
         .iter()
         .map(|&r| targets[r as usize] == Some(true))
@@ -675,6 +709,9 @@ fn fit_members(
                     iterations: 0,
                 });
             }
+            if let Some(scale) = column_scale {
+                return fit_scaled(x, rows, scale, &y, row_weights.as_ref(), learner);
+            }
             learner.fit(&weighted_subset(
                 RowSubset { matrix: x, rows },
                 &y,
@@ -685,14 +722,11 @@ fn fit_members(
             scalings
                 .par_iter()
                 .map(|&scaling| -> Result<(NbScaling, LinearModel)> {
-                    let ratios = nb_ratios(x, rows, targets, scaling);
-                    let scaled =
-                        weighted_subset(scaled_rows(x, rows, &ratios), &y, row_weights.as_ref());
-                    let mut m = learner.fit(&scaled)?;
-                    drop(scaled);
-                    for (w, r) in m.weights.iter_mut().zip(&ratios) {
-                        *w *= r;
+                    let mut ratios = nb_ratios(x, rows, targets, scaling);
+                    if let Some(scale) = column_scale {
+                        ratios.iter_mut().zip(scale).for_each(|(r, s)| *r *= s);
                     }
+                    let m = fit_scaled(x, rows, &ratios, &y, row_weights.as_ref(), learner)?;
                     Ok((scaling, m))
                 })
                 .collect::<Result<Vec<_>>>()
@@ -702,6 +736,25 @@ fn fit_members(
         plain: plain?,
         nb: nb?,
     })
+}
+
+/// A logistic regression fitted on `rows` with every column `j` scaled by `scale[j]`, the scale
+/// folded into its weights so that it applies to the unscaled rows.
+fn fit_scaled(
+    x: &CsrMatrix,
+    rows: &[u32],
+    scale: &[f32],
+    y: &Array1<bool>,
+    row_weights: Option<&Array1<f32>>,
+    learner: &LogisticValidParams,
+) -> Result<LinearModel> {
+    let scaled = weighted_subset(scaled_rows(x, rows, scale), y, row_weights);
+    let mut m = learner.fit(&scaled)?;
+    drop(scaled);
+    for (w, s) in m.weights.iter_mut().zip(scale) {
+        *w *= s;
+    }
+    Ok(m)
 }
 
 /// Blend weights tried when the blend is chosen automatically.
@@ -798,14 +851,13 @@ impl MemberMargins {
 /// Out-of-fold margins of the plain and NB-scaled models over `rows` (5 folds by row hash), one
 /// set per learner in `learners` (the same folds for all of them).
 fn out_of_fold_margins(
-    x: &CsrMatrix,
+    data: LabelData<'_>,
     rows: &[u32],
-    targets: &[Option<bool>],
-    weights: Option<&[f32]>,
     learners: &[LogisticValidParams],
     seed: u64,
     scalings: &[NbScaling],
 ) -> Result<Vec<MemberMargins>> {
+    let (x, targets) = (data.x, data.targets);
     let fold_of = |r: u32| xxhash_rust::xxh3::xxh3_64_with_seed(&r.to_le_bytes(), seed) % CV_FOLDS;
     let folds: Vec<(Vec<u32>, Vec<u32>)> = (0..CV_FOLDS)
         .map(|k| rows.iter().partition(|&&r| fold_of(r) != k))
@@ -825,7 +877,7 @@ fn out_of_fold_margins(
         .par_iter()
         .map(|&(l, f)| -> Result<_> {
             let (train, test) = &folds[f];
-            let fitted = fit_members(x, train, targets, weights, &learners[l], scalings, true)?;
+            let fitted = fit_members(data, train, &learners[l], scalings, true)?;
             Ok(MemberMargins::of(&fitted, x, test, targets))
         })
         .collect::<Result<_>>()?;
@@ -912,21 +964,30 @@ struct HeldOutChoice {
     eval: Vec<f32>,
 }
 
-/// Trains one head on the rows where `targets` is known; also returns the calibrated
+/// The rows where a label's target is known.
+fn known_rows(targets: &[Option<bool>]) -> Vec<u32> {
+    (0..targets.len() as u32)
+        .filter(|&r| targets[r as usize].is_some())
+        .collect()
+}
+
+/// Trains one head on the rows where its targets are known; also returns the calibrated
 /// probabilities that its hold-out fit gives `eval_rows` (empty when the held-out part
 /// cannot calibrate).
 fn train_label(
-    x: &CsrMatrix,
+    data: LabelData<'_>,
     name: &str,
-    targets: &[Option<bool>],
-    weights: Option<&[f32]>,
     held: &[bool],
     eval_rows: &[u32],
     options: &TrainOptions,
 ) -> Result<FittedHead> {
-    let known: Vec<u32> = (0..targets.len() as u32)
-        .filter(|&r| targets[r as usize].is_some())
-        .collect();
+    let LabelData {
+        x,
+        targets,
+        weights,
+        column_scale,
+    } = data;
+    let known = known_rows(targets);
     let positives = known
         .iter()
         .filter(|&&r| targets[r as usize] == Some(true))
@@ -1000,15 +1061,8 @@ fn train_label(
             NbBlend::Auto if known.len() < CV_BELOW_ROWS => {
                 let by = format!("{CV_FOLDS}-fold cross-validation");
                 let learners = c_candidates(&options.learner);
-                let oof = out_of_fold_margins(
-                    x,
-                    &known,
-                    targets,
-                    weights,
-                    &learners,
-                    options.learner.seed,
-                    candidates,
-                )?;
+                let oof =
+                    out_of_fold_margins(data, &known, &learners, options.learner.seed, candidates)?;
                 match choose_c_and_blend(&oof, default_choice) {
                     Some((i, choice, auc)) => {
                         let plain = roc_auc(&oof[i].plain, &oof[i].truth).unwrap_or(f64::NAN);
@@ -1034,7 +1088,7 @@ fn train_label(
             }
             _ => (default_choice, options.learner.clone()),
         };
-        let fitted = fit_members(x, &fit_part, targets, weights, &learner, candidates, true)?;
+        let fitted = fit_members(data, &fit_part, &learner, candidates, true)?;
         let held_margins = MemberMargins::of(&fitted, x, &held_part, targets);
         let blend = match options.nb_blend {
             NbBlend::Auto if known.len() >= CV_BELOW_ROWS => {
@@ -1073,16 +1127,8 @@ fn train_label(
         &[]
     };
     let needs_plain = final_scalings.is_empty() || choice.blend.beta < 1.0;
-    let final_fit = fit_members(
-        x,
-        &known,
-        targets,
-        weights,
-        &choice.learner,
-        final_scalings,
-        needs_plain,
-    )?
-    .blend(choice.blend);
+    let final_fit = fit_members(data, &known, &choice.learner, final_scalings, needs_plain)?
+        .blend(choice.blend);
     let card = LabelCard {
         name: name.to_string(),
         rows: known.len() as u64,
@@ -1098,6 +1144,13 @@ fn train_label(
         },
         notes: {
             let mut notes = choice.notes;
+            if column_scale.is_some() {
+                notes.push(format!(
+                    "features weighed by their IDF over the {} rows that carry this label (of {} in all), folded into its weights",
+                    known.len(),
+                    targets.len()
+                ));
+            }
             if let Some(w) = weights {
                 let mut per_file: Vec<f32> = known.iter().map(|&r| w[r as usize]).collect();
                 per_file.sort_unstable_by(f32::total_cmp);
@@ -1482,6 +1535,57 @@ mod tests {
     }
 
     #[test]
+    fn idf_per_label_changes_only_the_labels_some_files_lack() {
+        let mut set = comments();
+        // The first half of the rows comes from a file without the spam column.
+        let half = set.texts.len() / 2;
+        set.targets[1][..half].fill(None);
+        let spam_rows = set.texts.len() - half;
+        let own = train(&set, &TrainOptions::default(), &NoProgress).expect("trains");
+        let shared_options = TrainOptions {
+            label_idf: false,
+            ..TrainOptions::default()
+        };
+        let shared = train(&set, &shared_options, &NoProgress).expect("trains");
+        assert_eq!(own.label_names(), ["toxic", "spam"]);
+        let idf_note = |m: &Model, label: usize| {
+            m.card().labels[label]
+                .notes
+                .iter()
+                .any(|n| n.contains(&format!("IDF over the {spam_rows} rows")))
+        };
+        assert!(idf_note(&own, 1), "{:?}", own.card().labels[1].notes);
+        assert!(!idf_note(&own, 0) && !idf_note(&shared, 1));
+
+        let mut scratch = crate::model::ScoreScratch::default();
+        let mut spam_differs = false;
+        for t in [
+            "you are a stupid idiot, shut up",
+            "thanks, this was a helpful article",
+            "check out my channel for free giveaways",
+            "win a free prize now, click the link",
+        ] {
+            let (mut a, mut b, mut plain) = (Vec::new(), Vec::new(), Vec::new());
+            own.probabilities(t, &mut scratch, &mut a);
+            shared.probabilities(t, &mut scratch, &mut b);
+            assert_eq!(
+                a[0], b[0],
+                "toxic, known on every row, is the same model: {t}"
+            );
+            spam_differs |= a[1] != b[1];
+            // The factors are folded into the weights: every scoring path agrees.
+            own.probabilities_plain(t, &mut scratch, &mut plain);
+            for (x, y) in a.iter().zip(&plain) {
+                assert!((x - y).abs() < 1e-4, "{t}: {a:?} {plain:?}");
+            }
+        }
+        assert!(spam_differs, "spam learns with its own IDF");
+        let spam = own.score("check out my channel for free giveaways", &mut scratch, 0);
+        let clean = own.score("thanks, this was a helpful article", &mut scratch, 0);
+        assert!(spam.probabilities[1] > clean.probabilities[1]);
+    }
+
+    #[test]
     fn source_weights_give_each_file_carrying_a_label_the_same_total() {
         let file = |rows: u64| crate::model::card::TrainingFile {
             path: format!("{rows}.csv"),
@@ -1660,8 +1764,13 @@ mod tests {
         let configured = options.learner.c;
         let mut other_c = 0;
         for (name, targets) in set.labels.iter().zip(&set.targets) {
-            let (_, fitted, card, _) =
-                train_label(&x, name, targets, None, &held, &[], &options).unwrap();
+            let data = LabelData {
+                x: &x,
+                targets,
+                weights: None,
+                column_scale: None,
+            };
+            let (_, fitted, card, _) = train_label(data, name, &held, &[], &options).unwrap();
             let note = card
                 .notes
                 .iter()
@@ -1696,7 +1805,13 @@ mod tests {
                     c,
                     ..options.learner.clone()
                 };
-                fit_members(&x, &known, targets, None, &learner, &[scaling], true)
+                let data = LabelData {
+                    x: &x,
+                    targets,
+                    weights: None,
+                    column_scale: None,
+                };
+                fit_members(data, &known, &learner, &[scaling], true)
                     .unwrap()
                     .blend(choice)
             };

@@ -153,6 +153,63 @@ fn source_experts_train_from_two_files_and_score_with_explanations() {
 }
 
 #[test]
+fn a_label_some_files_lack_uses_its_own_idf_unless_shared_is_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    // training-data/comments.csv as two files; the second has no spam column.
+    let mut reader = csv::Reader::from_path("training-data/comments.csv").unwrap();
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(header.iter().next_back(), Some("spam"));
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let half = records.len() / 2;
+    let (fa, fb) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    let write = |path: &Path, rows: &[csv::StringRecord], columns: usize| {
+        let mut w = csv::Writer::from_path(path).unwrap();
+        for r in std::iter::once(&header).chain(rows) {
+            w.write_record(r.iter().take(columns)).unwrap();
+        }
+        w.flush().unwrap();
+    };
+    write(&fa, &records[..half], header.len());
+    write(&fb, &records[half..], header.len() - 1);
+    let out = dir.path().join("m.model");
+    let spam_rows = half;
+    let note = format!("IDF over the {spam_rows} rows that carry this label");
+    let card = |extra: &[&str]| {
+        let mut args = vec!["train", "-q", "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read_to_string(out.with_extension("card.md")).unwrap()
+    };
+    let inputs = ["-i", fa.to_str().unwrap(), "-i", fb.to_str().unwrap()];
+    let own = card(&inputs);
+    assert!(
+        own.contains(&format!("Note on `spam`: features weighed by their {note}")),
+        "{own}"
+    );
+    assert_eq!(
+        own.matches("features weighed by their IDF").count(),
+        1,
+        "{own}"
+    );
+    let shared = card(&[&inputs[..], &["--shared-idf"]].concat());
+    assert!(!shared.contains("IDF over the"), "{shared}");
+
+    let config = dir.path().join("c.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"inputs": [{{"path": "{}"}}, {{"path": "{}"}}], "shared_idf": true}}"#,
+            fa.display(),
+            fb.display()
+        ),
+    )
+    .unwrap();
+    let from_config = card(&["--config", config.to_str().unwrap()]);
+    assert!(!from_config.contains("IDF over the"), "{from_config}");
+}
+
+#[test]
 fn score_csv_keeps_ids_order_and_header() {
     let o = run(&["score", "--model", model(), &fixture("heldout.csv")]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -111,6 +111,11 @@ pub struct TrainArgs {
     /// posts and tweets; also `"source_experts": [...]` in a config).
     #[arg(long, value_delimiter = ',')]
     source_experts: Vec<String>,
+    /// Weigh every label's features by IDF over all training rows. By default a label that
+    /// some input files lack uses IDF over the rows that carry it (also `"shared_idf": true`
+    /// in a config).
+    #[arg(long)]
+    shared_idf: bool,
     /// A note on the data for the model card (source, licence); repeatable.
     #[arg(long = "data-note")]
     data_notes: Vec<String>,
@@ -240,6 +245,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         },
         balance_sources: args.balance_sources,
         source_experts: args.source_experts.clone(),
+        label_idf: !args.shared_idf,
     };
     if !(0.0..=1.0).contains(&args.block_precision) || !(0.0..=1.0).contains(&args.review_recall) {
         bail!("--block-precision and --review-recall must be between 0 and 1");
@@ -280,6 +286,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         }
         options.data_notes.extend(c.data_notes.iter().cloned());
         options.balance_sources |= c.balance_sources;
+        options.label_idf &= !c.shared_idf;
         for l in &c.source_experts {
             if !options.source_experts.contains(l) {
                 options.source_experts.push(l.clone());

@@ -1,6 +1,7 @@
 //! Features: vocabulary with document-frequency pruning and IDF, weighted sparse rows.
 
 pub mod extract;
+pub mod label_idf;
 pub mod sparse;
 pub mod table;
 pub mod vectorizer;

@@ -37,6 +37,9 @@ pub struct TrainConfig {
     /// Labels trained as a gated mixture of one expert per input file carrying them.
     #[serde(default)]
     pub source_experts: Vec<String>,
+    /// Weigh every label's features by IDF over all rows, not over the rows carrying it.
+    #[serde(default)]
+    pub shared_idf: bool,
 }
 
 impl TrainConfig {
@@ -76,7 +79,7 @@ mod tests {
         let json = br#"{"output": "m.model", "labels": ["toxic", "offensive"], "languages": ["english", "de"],
             "inputs": [{"path": "a.csv", "labels": {"offensive": "abusive"}}, {"path": "b.csv"}],
             "data_notes": ["CC BY 4.0"], "balance_sources": true, "char_block": "per-word",
-            "source_experts": ["hate"]}"#;
+            "source_experts": ["hate"], "shared_idf": true}"#;
         let c: TrainConfig = serde_json::from_slice(json).unwrap_or_else(|e| panic!("{e}"));
         let specs = c.specs();
         assert_eq!(
@@ -86,6 +89,7 @@ mod tests {
         assert!(specs[1].mapping.is_empty());
         assert!(c.balance_sources);
         assert_eq!(c.source_experts, vec!["hate".to_string()]);
+        assert!(c.shared_idf);
         assert_eq!(c.char_block, Some(CharBlock::PerWord));
         assert_eq!(
             c.languages.unwrap(),
