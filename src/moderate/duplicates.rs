@@ -1,7 +1,14 @@
 //! Copy-paste spam: the same or almost the same comment posted several times in one batch
 //! (across threads or authors). Exact copies are found by a hash of the comment's words; near
-//! copies by MinHash over its set of words (16 hashes in 8 bands of 2), confirmed when the
+//! copies by MinHash over its set of words (30 hashes in 10 bands of 3), confirmed when the
 //! word sets' Jaccard similarity is at least 0.75.
+//!
+//! The work per comment is bounded whatever the batch size: each band bucket holds at most
+//! [`BUCKET_CAP`] comments, so a comment is judged against at most `BANDS × BUCKET_CAP`
+//! earlier ones. With bands of 3 a pair at Jaccard 0.75 shares a band with probability
+//! 1 − (1 − 0.75³)¹⁰ ≈ 0.996, and an unrelated pair of long comments (Jaccard about 0.15,
+//! their common words) with probability about 0.03; with bands of 2 that was 0.17, and every
+//! comment was judged against a share of all earlier ones (quadratic in the batch).
 
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
@@ -10,9 +17,14 @@ use xxhash_rust::xxh3::xxh3_64;
 /// as copies: "first!", "lol" and "thank you" are said by many people.
 const MIN_CHARS: usize = 24;
 const MIN_WORDS: usize = 4;
-const MIN_JACCARD: f64 = 0.75;
-const HASHES: usize = 16;
-const BANDS: usize = 8;
+/// The least Jaccard similarity of two comments' word sets for a near copy: 3/4.
+const MIN_JACCARD: (usize, usize) = (3, 4);
+const ROWS: usize = 3;
+const BANDS: usize = 10;
+const HASHES: usize = ROWS * BANDS;
+/// Most comments one band bucket holds; a bucket this full is a band that many unrelated
+/// comments share (their commonest words), which tells little.
+const BUCKET_CAP: usize = 16;
 /// The index stops growing past this many comments (memory stays bounded on huge inputs).
 const MAX_ENTRIES: usize = 1_000_000;
 
@@ -29,12 +41,26 @@ struct Seen {
 #[derive(Debug, Default)]
 pub struct DuplicateIndex {
     exact: FxHashMap<u64, usize>,
-    bands: FxHashMap<u64, Vec<usize>>,
+    /// Per band key: the last comment that has it (in `members`) and how many have it.
+    bands: FxHashMap<u64, (u32, u32)>,
+    /// Bucket members as linked lists: the comment (index into `seen`), its number of distinct
+    /// words, and the previous member of the same bucket (`u32::MAX` ends the list).
+    members: Vec<Member>,
     seen: Vec<Seen>,
     /// Working buffers: the comment's lowercased words joined by spaces, and their hashes.
     joined: String,
     /// Each word's hash and byte span in `joined`.
     words: Vec<(u64, u32, u32)>,
+    /// Candidates of the comment being checked.
+    candidates: Vec<u32>,
+}
+
+/// One comment in one band bucket.
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    seen: u32,
+    words: u32,
+    previous: u32,
 }
 
 /// A comment found to repeat an earlier one.
@@ -46,7 +72,21 @@ pub struct Repeat {
     pub copies: u32,
 }
 
-fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+/// Whether sets of `a` and `b` elements can reach [`MIN_JACCARD`]: the similarity is at most
+/// the ratio of the two sizes.
+fn sizes_allow(a: usize, b: usize) -> bool {
+    let (num, den) = MIN_JACCARD;
+    a.min(b) * den >= a.max(b) * num
+}
+
+/// Whether two sorted, deduplicated sets have a Jaccard similarity of at least
+/// [`MIN_JACCARD`]; stops as soon as the elements left cannot get there.
+fn similar(a: &[u32], b: &[u32]) -> bool {
+    // |A ∩ B| / |A ∪ B| ≥ n/d  ⇔  |A ∩ B| ≥ n (|A| + |B|) / (n + d).
+    let (num, den) = MIN_JACCARD;
+    let needed = (num * (a.len() + b.len())).div_ceil(num + den);
+    // Elements of either set outside the intersection that can still be afforded.
+    let mut slack = (a.len() + b.len()).saturating_sub(2 * needed);
     let (mut i, mut j, mut both) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -56,10 +96,15 @@ fn jaccard(a: &[u32], b: &[u32]) -> f64 {
                 both += 1;
                 i += 1;
                 j += 1;
+                continue;
             }
         }
+        if slack == 0 {
+            return false;
+        }
+        slack -= 1;
     }
-    both as f64 / (a.len() + b.len() - both) as f64
+    both >= needed
 }
 
 /// MurmurHash3's 64-bit finaliser: a cheap bijective mix, so that one word hash yields many
@@ -123,12 +168,10 @@ impl DuplicateIndex {
         set.sort_unstable();
         set.dedup();
         // MinHash over the distinct words: a repeated word cannot change a minimum.
-        let joined = self.joined.as_bytes();
-        let word = |w: &(u64, u32, u32)| &joined[w.1 as usize..w.2 as usize];
-        self.words
-            .sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| word(a).cmp(word(b))));
-        self.words.dedup_by(|a, b| a.0 == b.0 && word(a) == word(b));
-        // The 16 hash functions are derived from the word's one hash by a mixing step.
+        // (Only the word hashes matter to MinHash, so equal hashes are one word to it.)
+        self.words.sort_unstable_by_key(|w| w.0);
+        self.words.dedup_by_key(|w| w.0);
+        // The hash functions are derived from the word's one hash by a mixing step.
         let mut mins = [u64::MAX; HASHES];
         for w in &self.words {
             for (k, m) in mins.iter_mut().enumerate() {
@@ -137,41 +180,35 @@ impl DuplicateIndex {
                 ));
             }
         }
-        let rows = HASHES / BANDS;
         let mut band_keys = [0u64; BANDS];
         for (b, key) in band_keys.iter_mut().enumerate() {
-            let mut bytes = [0u8; 1 + 8 * (HASHES / BANDS)];
+            let mut bytes = [0u8; 1 + 8 * ROWS];
             bytes[0] = b as u8;
-            for (r, m) in mins[b * rows..(b + 1) * rows].iter().enumerate() {
+            for (r, m) in mins[b * ROWS..(b + 1) * ROWS].iter().enumerate() {
                 bytes[1 + 8 * r..9 + 8 * r].copy_from_slice(&m.to_le_bytes());
             }
             *key = xxh3_64(&bytes);
         }
-        let found = {
-            // A candidate in several bands is judged once; the Jaccard similarity cannot
-            // exceed the ratio of the two set sizes, which rules most candidates out unread.
-            let mut judged: Vec<usize> = Vec::new();
-            band_keys.iter().find_map(|k| {
-                self.bands.get(k).and_then(|list| {
-                    list.iter().copied().find(|&idx| {
-                        let words = &self.seen[idx].words;
-                        let (small, large) = if words.len() < set.len() {
-                            (words.len(), set.len())
-                        } else {
-                            (set.len(), words.len())
-                        };
-                        if (small as f64 / large as f64) < MIN_JACCARD {
-                            return false;
-                        }
-                        if judged.contains(&idx) {
-                            return false;
-                        }
-                        judged.push(idx);
-                        jaccard(words, &set) >= MIN_JACCARD
-                    })
-                })
-            })
-        };
+        // Every earlier comment sharing a band and of a size that allows the similarity (the
+        // Jaccard similarity cannot exceed the ratio of the two set sizes), judged once each,
+        // earliest first.
+        self.candidates.clear();
+        for k in &band_keys {
+            let mut at = self.bands.get(k).map_or(u32::MAX, |b| b.0);
+            while let Some(m) = self.members.get(at as usize) {
+                if sizes_allow(m.words as usize, set.len()) {
+                    self.candidates.push(m.seen);
+                }
+                at = m.previous;
+            }
+        }
+        self.candidates.sort_unstable();
+        self.candidates.dedup();
+        let found = self
+            .candidates
+            .iter()
+            .map(|&idx| idx as usize)
+            .find(|&idx| similar(&self.seen[idx].words, &set));
         if let Some(idx) = found {
             return Some(self.repeat_of(idx));
         }
@@ -183,8 +220,18 @@ impl DuplicateIndex {
                 words: set,
             });
             self.exact.insert(exact_key, idx);
+            let len = self.seen[idx].words.len() as u32;
             for k in band_keys {
-                self.bands.entry(k).or_default().push(idx);
+                let (last, count) = self.bands.entry(k).or_insert((u32::MAX, 0));
+                if (*count as usize) < BUCKET_CAP {
+                    self.members.push(Member {
+                        seen: idx as u32,
+                        words: len,
+                        previous: *last,
+                    });
+                    *last = (self.members.len() - 1) as u32;
+                    *count += 1;
+                }
             }
         }
         None
@@ -194,6 +241,83 @@ impl DuplicateIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plain_jaccard(a: &[u32], b: &[u32]) -> f64 {
+        let both = a.iter().filter(|x| b.contains(x)).count();
+        both as f64 / (a.len() + b.len() - both) as f64
+    }
+
+    #[test]
+    fn similar_agrees_with_the_plain_jaccard_similarity() {
+        // Sets drawn from small ranges so that every similarity occurs, 0.75 exactly included.
+        let mut state = 7u64;
+        let mut next = |m: u64| {
+            state = fmix64(state.wrapping_add(0x9E37_79B9_7F4A_7C15));
+            (state % m) as u32
+        };
+        for _ in 0..20_000 {
+            let range = 4 + u64::from(next(40));
+            let mut a: Vec<u32> = (0..next(24)).map(|_| next(range)).collect();
+            let mut b: Vec<u32> = (0..next(24)).map(|_| next(range)).collect();
+            for v in [&mut a, &mut b] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            if a.is_empty() && b.is_empty() {
+                continue;
+            }
+            let j = plain_jaccard(&a, &b);
+            assert_eq!(similar(&a, &b), j >= 0.75, "{a:?} {b:?} {j}");
+            if similar(&a, &b) {
+                assert!(sizes_allow(a.len(), b.len()));
+            }
+        }
+        assert!(similar(&[1, 2, 3, 4], &[1, 2, 3]), "exactly 3/4");
+        assert!(!similar(&[1, 2, 3, 4, 5], &[1, 2, 3, 6]));
+    }
+
+    /// A comment of `n` words drawn from a few common ones and `n` words of its own, so that
+    /// comments share many words but none is a near copy of another.
+    fn chatter(seed: u64, n: usize) -> String {
+        const COMMON: [&str; 8] = ["the", "a", "is", "to", "and", "of", "this", "that"];
+        let common = (0..n).map(|i| COMMON[(fmix64(seed * 1000 + i as u64) % 8) as usize]);
+        let own = (0..n).map(|i| format!("w{seed}x{i}"));
+        common
+            .map(str::to_string)
+            .chain(own)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn work_per_comment_stays_bounded_and_copies_are_still_found() {
+        let mut index = DuplicateIndex::default();
+        let first =
+            "Check out my new channel for free gift cards, subscribe and share with friends";
+        assert_eq!(index.check("spam-0", first), None);
+        // Thousands of different comments that share their commonest words.
+        for i in 0..3000 {
+            let text = chatter(i, 6);
+            assert_eq!(index.check(&format!("c{i}"), &text), None, "{text}");
+            assert!(index.candidates.len() <= BANDS * BUCKET_CAP);
+        }
+        assert!(index.bands.values().all(|b| b.1 as usize <= BUCKET_CAP));
+        assert!(
+            index.bands.values().any(|b| b.1 as usize == BUCKET_CAP),
+            "the test fills some buckets"
+        );
+        let near =
+            "check out my new channel for free gift cards, subscribe and share with my friends";
+        let r = index
+            .check("spam-1", near)
+            .expect("a near copy of the first comment");
+        assert_eq!((r.first.as_str(), r.copies), ("spam-0", 2));
+        let again = chatter(42, 6);
+        assert_eq!(
+            index.check("again", &again).map(|r| r.first),
+            Some("c42".into())
+        );
+    }
 
     #[test]
     fn finds_exact_and_near_copies_but_not_short_or_different_comments() {
