@@ -83,3 +83,21 @@ if command -v /usr/bin/time >/dev/null; then
   echo
   echo "big input: ${size} MB of JSON Lines ($REPEAT x $name test split); moderato score (all cores): wall $wall, peak RSS $((rss / 1024)) MB"
 fi
+# Distinct comments: every text of the shared splits once, as JSON Lines. Repeat detection
+# meets no exact copies here, so this is where its cost shows (it must grow linearly).
+python3 - "$DATA" > "$OUT/distinct.jsonl" <<'PY'
+import csv, glob, json, sys
+csv.field_size_limit(1 << 30)
+n = 0
+for path in sorted(glob.glob(f"{sys.argv[1]}/*.csv")):
+    for r in csv.DictReader(open(path, encoding="utf-8", newline="")):
+        print(json.dumps({"id": str(n), "text": r["text"]}))
+        n += 1
+PY
+rows=$(wc -l < "$OUT/distinct.jsonl")
+for flag in "" --no-duplicates; do
+  start=$EPOCHREALTIME
+  "$BIN" score -q --threads 1 $flag --model "$OUT/$name.model" "$OUT/distinct.jsonl" > /dev/null
+  end=$EPOCHREALTIME
+  python3 -c "import sys; s = float(sys.argv[2]) - float(sys.argv[1]); print(f'distinct input: {int(sys.argv[3]):,} comments, moderato score --threads 1 ${flag:-(repeat detection on)}: {s:.2f} s ({int(sys.argv[3]) / s:,.0f} comments/s)')" "$start" "$end" "$rows"
+done
