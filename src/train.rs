@@ -155,9 +155,17 @@ impl MemoryPlan {
         // Per label the hold-out fits run first (with the NB blend: the plain model and two
         // NB-scaled ones, each of these on a column-scaled copy of the rows it fits), then the
         // final fits (the plain model and at most one NB-scaled one); two copies and four
-        // solvers a label bound both stages. With IDF per label the plain model fits a
-        // column-scaled copy too.
-        let copies = labels * (if nb { 2 } else { 0 } + u64::from(options.label_idf));
+        // solvers a label bound both stages. With IDF per label, the plain model of a label
+        // that some rows lack fits a column-scaled copy too.
+        let own_idf = if options.label_idf {
+            set.targets
+                .iter()
+                .filter(|t| t.iter().any(Option::is_none))
+                .count() as u64
+        } else {
+            0
+        };
+        let copies = if nb { 2 * labels } else { 0 } + own_idf;
         let fits = 2 * labels * if nb { 2 } else { 1 };
         let baseline = set
             .texts
@@ -348,7 +356,7 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
             if options.balance_sources {
                 progress.note("source balancing is off with the streaming learner");
             }
-            if options.label_idf && set.files.len() > 1 {
+            if options.label_idf && set.targets.iter().any(|t| t.iter().any(Option::is_none)) {
                 let note = "IDF per label is off with the streaming learner: every label weighs its features by the IDF of all rows";
                 progress.note(note);
                 general_notes.push(note.to_string());
