@@ -49,8 +49,7 @@ pub struct DuplicateIndex {
     seen: Vec<Seen>,
     /// Working buffers: the comment's lowercased words joined by spaces, and their hashes.
     joined: String,
-    /// Each word's hash and byte span in `joined`.
-    words: Vec<(u64, u32, u32)>,
+    words: Vec<u64>,
     /// Candidates of the comment being checked.
     candidates: Vec<u32>,
 }
@@ -152,9 +151,7 @@ impl DuplicateIndex {
                 letters += lower.chars().count();
                 self.joined.push_str(&lower);
             }
-            let end = self.joined.len();
-            let hash = xxh3_64(&self.joined.as_bytes()[start..]);
-            self.words.push((hash, start as u32, end as u32));
+            self.words.push(xxh3_64(&self.joined.as_bytes()[start..]));
         }
         if letters < MIN_CHARS || self.words.len() < MIN_WORDS {
             return None;
@@ -164,19 +161,18 @@ impl DuplicateIndex {
             // The same words as an earlier comment: no need for its word set or MinHash.
             return Some(self.repeat_of(idx));
         }
-        let mut set: Vec<u32> = self.words.iter().map(|w| w.0 as u32).collect();
+        let mut set: Vec<u32> = self.words.iter().map(|&h| h as u32).collect();
         set.sort_unstable();
         set.dedup();
-        // MinHash over the distinct words: a repeated word cannot change a minimum.
-        // (Only the word hashes matter to MinHash, so equal hashes are one word to it.)
-        self.words.sort_unstable_by_key(|w| w.0);
-        self.words.dedup_by_key(|w| w.0);
+        // MinHash over the distinct word hashes: a repeated word cannot change a minimum.
+        self.words.sort_unstable();
+        self.words.dedup();
         // The hash functions are derived from the word's one hash by a mixing step.
         let mut mins = [u64::MAX; HASHES];
-        for w in &self.words {
+        for &h in &self.words {
             for (k, m) in mins.iter_mut().enumerate() {
                 *m = (*m).min(fmix64(
-                    w.0 ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                    h ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 ));
             }
         }
