@@ -6,7 +6,9 @@ use crate::eval::metrics::roc_auc;
 use crate::eval::split::is_held_out;
 use crate::eval::{evaluate, LabelMetrics};
 use crate::experts::{plan_heads, HeadPlan, MixturePlan, Role};
-use crate::features::label_idf::{column_document_frequencies, label_idf_scale};
+use crate::features::label_idf::{
+    column_document_frequencies, known_on_some_rows_only, label_idf_scale,
+};
 use crate::features::{
     CsrMatrix, DocumentFrequencies, RowSubset, SparseVec, Vectorizer, VectorizerScratch,
     Vocabulary, VocabularyConfig, BYTES_PER_COUNTED_KEY,
@@ -160,7 +162,7 @@ impl MemoryPlan {
         let own_idf = if options.label_idf {
             set.targets
                 .iter()
-                .filter(|t| t.iter().any(Option::is_none))
+                .filter(|t| known_on_some_rows_only(t))
                 .count() as u64
         } else {
             0
@@ -298,7 +300,7 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
             let x = vectorizer.vectorize_all(&set.texts);
             let df_all = options
                 .label_idf
-                .then(|| column_document_frequencies(&x, None));
+                .then(|| column_document_frequencies(&x, |_| true));
             crate::interrupt::check()?;
             progress.stage("fitting classifiers");
             // The held-out rows of each mixture's label, which its experts and gates score.
@@ -328,7 +330,7 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
                     };
                     let column_scale = df_all
                         .as_deref()
-                        .and_then(|df| label_idf_scale(&x, df, &known_rows(&h.targets)));
+                        .and_then(|df| label_idf_scale(&x, df, &h.targets));
                     let data = LabelData {
                         x: &x,
                         targets: &h.targets,
@@ -356,7 +358,7 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
             if options.balance_sources {
                 progress.note("source balancing is off with the streaming learner");
             }
-            if options.label_idf && set.targets.iter().any(|t| t.iter().any(Option::is_none)) {
+            if options.label_idf && set.targets.iter().any(|t| known_on_some_rows_only(t)) {
                 let note = "IDF per label is off with the streaming learner: every label weighs its features by the IDF of all rows";
                 progress.note(note);
                 general_notes.push(note.to_string());
@@ -972,13 +974,6 @@ struct HeldOutChoice {
     eval: Vec<f32>,
 }
 
-/// The rows where a label's target is known.
-fn known_rows(targets: &[Option<bool>]) -> Vec<u32> {
-    (0..targets.len() as u32)
-        .filter(|&r| targets[r as usize].is_some())
-        .collect()
-}
-
 /// Trains one head on the rows where its targets are known; also returns the calibrated
 /// probabilities that its hold-out fit gives `eval_rows` (empty when the held-out part
 /// cannot calibrate).
@@ -995,7 +990,9 @@ fn train_label(
         weights,
         column_scale,
     } = data;
-    let known = known_rows(targets);
+    let known: Vec<u32> = (0..targets.len() as u32)
+        .filter(|&r| targets[r as usize].is_some())
+        .collect();
     let positives = known
         .iter()
         .filter(|&&r| targets[r as usize] == Some(true))

@@ -13,19 +13,20 @@
 
 use super::CsrMatrix;
 
-/// In how many of `rows` each column of `x` is stored (all rows when `rows` is `None`).
-pub fn column_document_frequencies(x: &CsrMatrix, rows: Option<&[u32]>) -> Vec<u32> {
+/// In how many of the rows of `x` that `keep` accepts each column is stored.
+pub fn column_document_frequencies(x: &CsrMatrix, keep: impl Fn(usize) -> bool) -> Vec<u32> {
     let mut df = vec![0u32; x.ncols()];
-    let mut count = |r: usize| {
+    for r in (0..x.nrows()).filter(|&r| keep(r)) {
         for &j in x.row(r).0 {
             df[j as usize] += 1;
         }
-    };
-    match rows {
-        Some(rows) => rows.iter().for_each(|&r| count(r as usize)),
-        None => (0..x.nrows()).for_each(&mut count),
     }
     df
+}
+
+/// Whether a label's targets leave some rows unknown (so that its IDF can be its own).
+pub fn known_on_some_rows_only(targets: &[Option<bool>]) -> bool {
+    targets.iter().any(Option::is_none)
 }
 
 /// The smoothed IDF the vocabulary uses: `ln((1 + n) / (1 + df)) + 1`.
@@ -33,18 +34,23 @@ fn idf(documents: usize, df: u32) -> f64 {
     ((1.0 + documents as f64) / (1.0 + f64::from(df))).ln() + 1.0
 }
 
-/// The per-column factors `idf_label / idf_all` for a label known on `rows` (sorted row
-/// indices of `x`), given every column's document frequency over all rows. `None` when the
-/// label is known on every row: its IDF is the corpus IDF.
-pub fn label_idf_scale(x: &CsrMatrix, df_all: &[u32], rows: &[u32]) -> Option<Vec<f32>> {
-    if rows.len() == x.nrows() {
+/// The per-column factors `idf_label / idf_all` for a label with `targets` (one per row of
+/// `x`, `None` where unknown), given every column's document frequency over all rows. `None`
+/// when the label is known on every row: its IDF is the corpus IDF.
+pub fn label_idf_scale(
+    x: &CsrMatrix,
+    df_all: &[u32],
+    targets: &[Option<bool>],
+) -> Option<Vec<f32>> {
+    if !known_on_some_rows_only(targets) {
         return None;
     }
-    let df = column_document_frequencies(x, Some(rows));
+    let known = targets.iter().filter(|t| t.is_some()).count();
+    let df = column_document_frequencies(x, |r| targets[r].is_some());
     Some(
         df.iter()
             .zip(df_all)
-            .map(|(&d, &d_all)| (idf(rows.len(), d) / idf(x.nrows(), d_all)) as f32)
+            .map(|(&d, &d_all)| (idf(known, d) / idf(x.nrows(), d_all)) as f32)
             .collect(),
     )
 }
@@ -68,18 +74,16 @@ mod tests {
     #[test]
     fn document_frequencies_count_rows_not_values() {
         let x = matrix(&[&[0, 1], &[1], &[1, 2]]);
-        assert_eq!(column_document_frequencies(&x, None), vec![1, 3, 1]);
-        assert_eq!(
-            column_document_frequencies(&x, Some(&[0, 2])),
-            vec![1, 2, 1]
-        );
+        assert_eq!(column_document_frequencies(&x, |_| true), vec![1, 3, 1]);
+        assert_eq!(column_document_frequencies(&x, |r| r != 1), vec![1, 2, 1]);
     }
 
     #[test]
     fn a_label_known_everywhere_keeps_the_corpus_idf() {
         let x = matrix(&[&[0, 1], &[1], &[1, 2]]);
-        let df = column_document_frequencies(&x, None);
-        assert_eq!(label_idf_scale(&x, &df, &[0, 1, 2]), None);
+        let df = column_document_frequencies(&x, |_| true);
+        let everywhere = [Some(true), Some(false), Some(false)];
+        assert_eq!(label_idf_scale(&x, &df, &everywhere), None);
     }
 
     #[test]
@@ -88,8 +92,9 @@ mod tests {
         // for the label, so its factor is below 1; column 0, in none of the label's rows,
         // becomes rarer.
         let x = matrix(&[&[1, 2], &[1, 2], &[0, 1], &[1]]);
-        let df = column_document_frequencies(&x, None);
-        let s = label_idf_scale(&x, &df, &[0, 1]).expect("label known on two rows of four");
+        let df = column_document_frequencies(&x, |_| true);
+        let targets = [Some(true), Some(false), None, None];
+        let s = label_idf_scale(&x, &df, &targets).expect("label known on two rows of four");
         let expect = |n: f64, d: f64, n_all: f64, d_all: f64| {
             ((((1.0 + n) / (1.0 + d)).ln() + 1.0) / (((1.0 + n_all) / (1.0 + d_all)).ln() + 1.0))
                 as f32
