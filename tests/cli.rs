@@ -79,24 +79,42 @@ fn char_block_is_chosen_by_flag_or_config_but_not_both() {
     assert!(stderr(&o).contains("not both"), "{}", stderr(&o));
 }
 
+/// training-data/comments.csv as two files in `dir`, `a.csv` and `b.csv`: the records for which
+/// `in_b` is true go to `b.csv`, which keeps only its first `b_columns` columns (all when
+/// `None`). Returns both paths and the number of records in `a.csv`.
+fn split_training_data(
+    dir: &Path,
+    in_b: impl Fn(usize) -> bool,
+    b_columns: Option<usize>,
+) -> (PathBuf, PathBuf, usize) {
+    let mut reader = csv::Reader::from_path("training-data/comments.csv").unwrap();
+    let header = reader.headers().unwrap().clone();
+    let (fa, fb) = (dir.join("a.csv"), dir.join("b.csv"));
+    let mut a = csv::Writer::from_path(&fa).unwrap();
+    let mut b = csv::Writer::from_path(&fb).unwrap();
+    let b_columns = b_columns.unwrap_or(header.len());
+    a.write_record(&header).unwrap();
+    b.write_record(header.iter().take(b_columns)).unwrap();
+    let mut in_a = 0;
+    for (i, record) in reader.records().enumerate() {
+        let record = record.unwrap();
+        if in_b(i) {
+            b.write_record(record.iter().take(b_columns)).unwrap();
+        } else {
+            a.write_record(&record).unwrap();
+            in_a += 1;
+        }
+    }
+    a.flush().unwrap();
+    b.flush().unwrap();
+    (fa, fb, in_a)
+}
+
 #[test]
 fn source_experts_train_from_two_files_and_score_with_explanations() {
     let dir = tempfile::tempdir().unwrap();
-    // training-data/comments.csv as two files: odd and even rows.
-    let text = std::fs::read_to_string("training-data/comments.csv").unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap();
-    let (mut a, mut b) = (vec![header], vec![header]);
-    for (i, line) in lines.enumerate() {
-        if i % 2 == 0 {
-            a.push(line)
-        } else {
-            b.push(line)
-        }
-    }
-    let (fa, fb) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
-    std::fs::write(&fa, a.join("\n") + "\n").unwrap();
-    std::fs::write(&fb, b.join("\n") + "\n").unwrap();
+    // training-data/comments.csv as two files: odd and even records.
+    let (fa, fb, _) = split_training_data(dir.path(), |i| i % 2 == 1, None);
     let out = dir.path().join("m.model");
     let o = run(&[
         "train",
@@ -155,24 +173,19 @@ fn source_experts_train_from_two_files_and_score_with_explanations() {
 #[test]
 fn a_label_some_files_lack_uses_its_own_idf_unless_shared_is_asked() {
     let dir = tempfile::tempdir().unwrap();
-    // training-data/comments.csv as two files; the second has no spam column.
-    let mut reader = csv::Reader::from_path("training-data/comments.csv").unwrap();
-    let header = reader.headers().unwrap().clone();
-    assert_eq!(header.iter().next_back(), Some("spam"));
-    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    let half = records.len() / 2;
-    let (fa, fb) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
-    let write = |path: &Path, rows: &[csv::StringRecord], columns: usize| {
-        let mut w = csv::Writer::from_path(path).unwrap();
-        for r in std::iter::once(&header).chain(rows) {
-            w.write_record(r.iter().take(columns)).unwrap();
-        }
-        w.flush().unwrap();
+    // training-data/comments.csv as two files; the second has no spam column (the last of
+    // id,text,toxic,spam).
+    let (fa, fb, spam_rows) = split_training_data(dir.path(), |i| i >= 216, Some(3));
+    let header = |p: &Path| {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .next()
+            .map(str::to_string)
     };
-    write(&fa, &records[..half], header.len());
-    write(&fb, &records[half..], header.len() - 1);
+    assert_eq!(header(&fa).as_deref(), Some("id,text,toxic,spam"));
+    assert_eq!(header(&fb).as_deref(), Some("id,text,toxic"));
     let out = dir.path().join("m.model");
-    let spam_rows = half;
     let note = format!("IDF over the {spam_rows} rows that carry this label");
     let card = |extra: &[&str]| {
         let mut args = vec!["train", "-q", "-o", out.to_str().unwrap()];
