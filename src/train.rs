@@ -397,13 +397,10 @@ pub fn train(set: &TrainingSet, options: &TrainOptions, progress: &dyn Progress)
         block_precision_target: options.block_precision,
         rows: set.texts.len() as u64,
     };
-    Ok(Model::with_mixtures(
-        vectorizer,
-        linear_heads,
-        outputs,
-        mixtures,
-        card,
-    ))
+    let mut model = Model::with_mixtures(vectorizer, linear_heads, outputs, mixtures, card);
+    progress.stage("precomputing the lexicon");
+    model.precompute_lexicon(&set.texts);
+    Ok(model)
 }
 
 /// A trained head: classifier parts, card, and calibrated probabilities of the rows it was

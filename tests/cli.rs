@@ -39,10 +39,16 @@ fn char_block_is_chosen_by_flag_or_config_but_not_both() {
         args.extend_from_slice(extra);
         run(&args)
     };
+    let o = train(&["-i", "training-data/comments.csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = std::fs::read_to_string(out.with_extension("card.md")).unwrap();
+    assert!(card.contains("- Character block: per word"), "{card}");
+    assert!(card.contains("- Lexicon: the analysis"), "{card}");
     let o = train(&["-i", "training-data/comments.csv", "--char-block", "exact"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let card = std::fs::read_to_string(out.with_extension("card.md")).unwrap();
     assert!(card.contains("- Character block: exact"), "{card}");
+    assert!(card.contains("- Lexicon: none."), "{card}");
     let o = run(&[
         "score",
         "--model",

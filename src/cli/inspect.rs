@@ -20,7 +20,7 @@ pub fn run(args: InspectArgs) -> Result<Outcome> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(model.card())?);
     } else {
-        print!("{}", model.card().to_markdown(&path.display().to_string()));
+        print!("{}", model.card_markdown(&path.display().to_string()));
     }
     Ok(Outcome::Done)
 }

@@ -324,7 +324,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     progress.stage("writing model");
     file::save(&model, &output)?;
     let card = card_path(&output);
-    let markdown = model.card().to_markdown(&output.display().to_string());
+    let markdown = model.card_markdown(&output.display().to_string());
     file::write_atomically(&card, markdown.as_bytes())?;
     progress.0.finish_and_clear();
     if !args.quiet {

@@ -64,6 +64,11 @@ impl FeatureTable {
         self.insert(key, value);
     }
 
+    /// Every key and its value, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.slots.iter().copied().filter(|&(_, v)| v != EMPTY)
+    }
+
     /// Empties the table (keeping nothing allocated).
     pub fn clear(&mut self) {
         *self = FeatureTable::default();

@@ -23,11 +23,14 @@
 //! (the model's feature row of idf and weights), with the index slots and rows prefetched a
 //! loop ahead, and per-comment counting in small tables that stay in the first-level cache.
 
+use super::lexicon::{Lexicon, L_HEADER, L_KEY, L_SQ, L_WORDS};
 use super::Model;
 use crate::features::table::FeatureTable;
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key};
 use crate::text::chunk::{chunks, CaseCounts, ChunkProfile};
-use crate::text::{AnalyzedDoc, TokenKeys, TokenKind};
+use crate::text::{AnalyzedDoc, CharBlock, TokenKeys, TokenKind};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 /// Distinct tokens per cache: past it the cache is emptied, which bounds memory on huge inputs.
@@ -450,6 +453,37 @@ impl Model {
         off as u32
     }
 
+    /// Adds a cache entry from the lexicon's `entry` (see [`super::lexicon`]); returns its
+    /// offset. It is the entry [`Model::add_entry`] would build, word for word.
+    fn add_lexicon_entry(
+        &self,
+        s: &mut FastScratch,
+        rows: FeatureRows,
+        entry: &[u32],
+        hash: u64,
+    ) -> u32 {
+        let nl = self.labels.len();
+        let n_words = entry[L_WORDS];
+        let off = s.arena.len();
+        s.arena.extend_from_slice(&[
+            EMPTY,
+            0,
+            entry[L_KEY],
+            entry[L_KEY + 1],
+            n_words,
+            0,
+            entry[L_SQ],
+        ]);
+        s.arena.extend_from_slice(&entry[L_HEADER..L_HEADER + nl]);
+        for &id in &entry[L_HEADER + nl..] {
+            s.arena.push(id);
+            s.arena.extend(rows.row(id).iter().map(|x| x.to_bits()));
+        }
+        s.index.insert_growing(hash, off as u32);
+        s.entries += 1;
+        off as u32
+    }
+
     /// The arena offset of the entry of `token` (of `doc`; its [`token_hash`] is `h`), added to
     /// the cache if new, tagged with `JOINED` for a joined token.
     #[inline]
@@ -463,12 +497,15 @@ impl Model {
     ) -> u32 {
         let off = match s.index.get(h) {
             Some(off) => off,
-            None => {
-                self.vectorizer
-                    .analyzer()
-                    .token_term(doc, token, &mut s.term_buf);
-                self.add_entry(s, rows, token.kind, h)
-            }
+            None => match self.lexicon.get(h) {
+                Some(entry) => self.add_lexicon_entry(s, rows, entry, h),
+                None => {
+                    self.vectorizer
+                        .analyzer()
+                        .token_term(doc, token, &mut s.term_buf);
+                    self.add_entry(s, rows, token.kind, h)
+                }
+            },
         };
         if token.kind == TokenKind::Joined {
             off | JOINED
@@ -489,9 +526,15 @@ impl Model {
             case.capital_words,
             doc.tokens.len() as u32,
         ]);
+        // Hash every token and prefetch its index slot, then resolve them.
+        s.hashes.clear();
         for token in &doc.tokens {
             let h = token_hash(token.kind, token.text(&doc.normalized.text));
-            let entry = self.entry_of(s, rows, &doc, token, h);
+            s.index.prefetch(h);
+            s.hashes.push(h);
+        }
+        for (i, token) in doc.tokens.iter().enumerate() {
+            let entry = self.entry_of(s, rows, &doc, token, s.hashes[i]);
             s.chunk_arena.push(entry);
         }
         s.chunk_index.insert_growing(hash, off as u32);
@@ -576,11 +619,11 @@ impl Model {
         cues
     }
 
-    /// Margins (bias plus dot product) of every label for `text`.
-    pub(crate) fn margins_fast<'s>(&self, text: &str, s: &'s mut FastScratch) -> &'s [f32] {
-        let analyzer = self.vectorizer.analyzer();
-        let vocab = self.vectorizer.vocabulary();
-        let rows = self.feature_rows();
+    /// Resolves the tokens of `text` to cache entries into `s.offsets` (emptying the caches
+    /// first when they belong to another model or are past their bounds) and starts a new
+    /// comment stamp; returns whether the comment is shouted and its number of all-capital
+    /// words.
+    fn resolve_tokens(&self, text: &str, s: &mut FastScratch, rows: FeatureRows) -> (bool, u32) {
         let nl = self.labels.len();
         s.comment = s.comment.wrapping_add(1);
         if s.owner != self.id
@@ -596,15 +639,25 @@ impl Model {
             s.owner = self.id;
             s.comment = 0;
         }
-        let comment = s.comment;
-
-        // Tokens to cache entries: chunk by chunk through the chunk cache when the comment
-        // allows it, else from the whole comment's analysis.
-        let (shouting, capital_words) = match self.resolve_by_chunks(text, s, rows) {
-            Some(case) if analyzer.config().cues => (case.shouting(), case.capital_words),
+        // Chunk by chunk through the chunk cache when the comment allows it, else from the
+        // whole comment's analysis.
+        match self.resolve_by_chunks(text, s, rows) {
+            Some(case) if self.vectorizer.analyzer().config().cues => {
+                (case.shouting(), case.capital_words)
+            }
             Some(_) => (false, 0),
             None => self.resolve_whole(text, s, rows),
-        };
+        }
+    }
+
+    /// Margins (bias plus dot product) of every label for `text`.
+    pub(crate) fn margins_fast<'s>(&self, text: &str, s: &'s mut FastScratch) -> &'s [f32] {
+        let analyzer = self.vectorizer.analyzer();
+        let vocab = self.vectorizer.vocabulary();
+        let rows = self.feature_rows();
+        let nl = self.labels.len();
+        let (shouting, capital_words) = self.resolve_tokens(text, s, rows);
+        let comment = s.comment;
 
         // Distinct tokens with multiplicities; word n-gram keys.
         let max_n = analyzer.config().word_ngram_max;
@@ -813,6 +866,106 @@ impl Model {
     }
 }
 
+/// Training texts a lexicon is built from at most, spread evenly over the set.
+pub(crate) const LEXICON_SAMPLE: usize = 10_000;
+/// Parts the sample is split into, each resolved by a thread of its own; fixed, so that the
+/// lexicon does not depend on the number of threads.
+const LEXICON_PARTS: usize = 4;
+/// Entries a lexicon keeps at most: the tokens found in the most sampled texts.
+const LEXICON_MAX: usize = 1 << 16;
+
+/// The cache of one part of a lexicon's sample, with the number of texts each entry (by arena
+/// offset) was found in.
+struct SampledPart {
+    scratch: FastScratch,
+    found_in: Vec<u32>,
+}
+
+impl Model {
+    /// This model's lexicon (see [`super::lexicon`]) from its training `texts`: the tokens
+    /// found in at least two of up to [`LEXICON_SAMPLE`] texts spread over them, the most
+    /// frequent first, at most [`LEXICON_MAX`]. Empty for a model whose cache entries keep
+    /// their n-grams (the exact character block).
+    pub(crate) fn build_lexicon<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Lexicon {
+        let config = self.vectorizer.analyzer().config();
+        if (config.char_block == CharBlock::Exact && config.char_ngram_max > 0) || texts.is_empty()
+        {
+            return Lexicon::default();
+        }
+        let sample: Vec<&str> = texts
+            .iter()
+            .step_by(texts.len().div_ceil(LEXICON_SAMPLE))
+            .map(AsRef::as_ref)
+            .collect();
+        let parts: Vec<SampledPart> = sample
+            .par_chunks(sample.len().div_ceil(LEXICON_PARTS))
+            .map(|part| self.sample_tokens(part))
+            .collect();
+        // Texts each token was found in over every part, and where its entry is.
+        let mut found: FxHashMap<u64, (u32, usize, u32)> = FxHashMap::default();
+        for (p, part) in parts.iter().enumerate() {
+            for (hash, off) in part.scratch.index.iter() {
+                let n = part.found_in[off as usize];
+                found.entry(hash).or_insert((0, p, off)).0 += n;
+            }
+        }
+        let mut common: Vec<(u32, u64, usize, u32)> = found
+            .into_iter()
+            .filter(|&(_, (n, _, _))| n >= 2)
+            .map(|(hash, (n, p, off))| (n, hash, p, off))
+            .collect();
+        common.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        common.truncate(LEXICON_MAX);
+        let nl = self.labels.len();
+        let (mut keys, mut data) = (Vec::with_capacity(common.len()), Vec::new());
+        for &(_, hash, p, off) in &common {
+            let arena = &parts[p].scratch.arena;
+            let o = off as usize;
+            let view = EntryView::at(arena, off, nl);
+            keys.push(hash);
+            data.extend_from_slice(&[
+                arena[o + H_KEY],
+                arena[o + H_KEY + 1],
+                view.n_words as u32,
+                arena[o + H_SQ],
+            ]);
+            data.extend_from_slice(&arena[o + HEADER..o + HEADER + nl]);
+            data.extend((0..view.n_words).map(|w| arena[view.words + w * (WORD_FIXED + nl)]));
+        }
+        // Entries built from the model's own cache always fit it.
+        Lexicon::from_parts(keys, data, nl, self.vectorizer.nfeatures()).unwrap_or_default()
+    }
+
+    /// Resolves the tokens of `texts` through one cache, counting the texts each entry is
+    /// found in; stops early rather than let the cache be emptied.
+    fn sample_tokens(&self, texts: &[&str]) -> SampledPart {
+        let rows = self.feature_rows();
+        let mut s = FastScratch::default();
+        let mut found_in: Vec<u32> = Vec::new();
+        // The last text (its comment stamp) each entry was found in.
+        let mut last_text: Vec<u32> = Vec::new();
+        for text in texts {
+            if s.entries > CACHE_LIMIT / 2 || s.arena.len() > ARENA_LIMIT / 2 {
+                break;
+            }
+            self.resolve_tokens(text, &mut s, rows);
+            found_in.resize(s.arena.len(), 0);
+            last_text.resize(s.arena.len(), u32::MAX);
+            for &token in &s.offsets {
+                let o = (token & !JOINED) as usize;
+                if last_text[o] != s.comment {
+                    last_text[o] = s.comment;
+                    found_in[o] += 1;
+                }
+            }
+        }
+        SampledPart {
+            scratch: s,
+            found_in,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::interleave_rows;
@@ -883,6 +1036,76 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Bits of the fast path's probabilities of `texts`, from a fresh scratch.
+    fn fast_bits(model: &crate::model::Model, texts: &[&str]) -> Vec<Vec<u32>> {
+        let mut scratch = ScoreScratch::default();
+        texts
+            .iter()
+            .map(|t| {
+                let mut p = Vec::new();
+                model.probabilities(t, &mut scratch, &mut p);
+                p.iter().map(|x| x.to_bits()).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_lexicon_holds_the_common_tokens_and_changes_no_score() {
+        let texts = [
+            "you idiot, you stupid idiot",
+            "what a lovely day for a walk",
+            "stupid people, stupid ideas",
+            "nice work on the article, thanks",
+            "idiot, go away",
+            "great job, thank you so much",
+        ];
+        let mut model = crate::model::test_models::trained(
+            &texts,
+            &[("toxic", &[true, false, true, false, true, false])],
+        );
+        let lexicon = model.lexicon.clone();
+        let word = |t: &str| super::token_hash(crate::text::TokenKind::Word, t);
+        for common in ["idiot", "stupid", "you"] {
+            assert!(lexicon.get(word(common)).is_some(), "{common}");
+        }
+        for rare in ["walk", "article", "nonsense"] {
+            assert!(lexicon.get(word(rare)).is_none(), "{rare}");
+        }
+        let probes = [
+            "you idiot",
+            "stupid stupid you, what a day",
+            "s t u p i d idiot",
+            "",
+            "nice article, you idiot",
+        ];
+        let with = fast_bits(&model, &probes);
+        model.lexicon = Default::default();
+        assert_eq!(fast_bits(&model, &probes), with, "the same bits without it");
+        model.precompute_lexicon(&texts);
+        assert_eq!(
+            model.lexicon.parts(),
+            lexicon.parts(),
+            "built the same again"
+        );
+    }
+
+    #[test]
+    fn models_whose_entries_keep_their_n_grams_have_no_lexicon() {
+        let texts = ["you idiot", "stupid idiot", "you fool"];
+        let exact = crate::model::test_models::trained_with(
+            &texts,
+            &[("toxic", &[true, true, false])],
+            CharBlock::Exact,
+        );
+        assert!(exact.lexicon().is_empty());
+        let per_word = crate::model::test_models::trained_with(
+            &texts,
+            &[("toxic", &[true, true, false])],
+            CharBlock::PerWord,
+        );
+        assert!(!per_word.lexicon().is_empty());
     }
 
     #[test]

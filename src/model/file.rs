@@ -27,6 +27,7 @@
 //! Version 1 (still read): the payload is the zstd-compressed postcard encoding of the model
 //! ([`ModelV1`]), analyzer settings as in version 2.
 
+use super::lexicon::Lexicon;
 use super::{LabelModel, Mixture, Model, ModelCard};
 use crate::error::{Error, Result};
 use crate::features::{Vectorizer, Vocabulary};
@@ -41,7 +42,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 /// The first bytes of every moderato model file.
 pub const MAGIC: &[u8; 8] = b"MODERATO";
 /// The model format this build writes.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// The oldest model format this build still reads.
 pub const OLDEST_READ_VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 8 + 8;
@@ -89,20 +90,43 @@ struct Mixing {
     mixtures: Vec<Mixture>,
 }
 
-/// The labels and mixtures a meta block gives (`None`: every head is a label).
+/// How a version-5 model ends its meta block: the mixing of version 4, then the size of the
+/// lexicon, whose blocks (token hashes, u64; entries, u32) follow the weights.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct MixingV5 {
+    mixing: Mixing,
+    lexicon: LexiconSize,
+}
+
+/// The size of a version-5 model's lexicon (see [`crate::model::lexicon`]).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct LexiconSize {
+    entries: u64,
+    /// 32-bit words of its entries.
+    words: u64,
+}
+
+/// The labels and mixtures a meta block gives (`None`: every head is a label), and the size
+/// of the lexicon (`None` before version 5, which has no lexicon blocks).
 trait MixingOf {
-    fn mixing(self) -> Option<Mixing>;
+    fn parts(self) -> (Option<Mixing>, Option<LexiconSize>);
 }
 
 impl MixingOf for () {
-    fn mixing(self) -> Option<Mixing> {
-        None
+    fn parts(self) -> (Option<Mixing>, Option<LexiconSize>) {
+        (None, None)
     }
 }
 
 impl MixingOf for Mixing {
-    fn mixing(self) -> Option<Mixing> {
-        Some(self)
+    fn parts(self) -> (Option<Mixing>, Option<LexiconSize>) {
+        (Some(self), None)
+    }
+}
+
+impl MixingOf for MixingV5 {
+    fn parts(self) -> (Option<Mixing>, Option<LexiconSize>) {
+        (Some(self.mixing), Some(self.lexicon))
     }
 }
 
@@ -186,6 +210,7 @@ macro_rules! element {
     };
 }
 element!(u64);
+element!(u32);
 element!(f32);
 
 fn raw_bytes<T: Element>(items: impl ExactSizeIterator<Item = T>) -> Vec<u8> {
@@ -196,11 +221,23 @@ fn raw_bytes<T: Element>(items: impl ExactSizeIterator<Item = T>) -> Vec<u8> {
     out
 }
 
-/// Encodes a model into the bytes of a model file (format version 4).
-pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
-    let mixing = Mixing {
+/// The mixing block of a model (format version 4).
+fn mixing_of(model: &Model) -> Mixing {
+    Mixing {
         outputs: model.outputs as u32,
         mixtures: model.mixtures.clone(),
+    }
+}
+
+/// Encodes a model into the bytes of a model file (format version 5).
+pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
+    let (keys, data) = model.lexicon.parts();
+    let mixing = MixingV5 {
+        mixing: mixing_of(model),
+        lexicon: LexiconSize {
+            entries: keys.len() as u64,
+            words: data.len() as u64,
+        },
     };
     encode(
         model,
@@ -211,8 +248,9 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
     )
 }
 
-/// Encodes a model in the block layout of format versions 2 to 4, with the analyzer settings
-/// as `analyzer` and `card` give them and the meta block ending in `mixing`.
+/// Encodes a model in the block layout of format versions 2 to 5, with the analyzer settings
+/// as `analyzer` and `card` give them and the meta block ending in `mixing`; version 5 adds the
+/// lexicon's blocks.
 fn encode<A: Serialize, M: Serialize>(
     model: &Model,
     version: u32,
@@ -221,11 +259,16 @@ fn encode<A: Serialize, M: Serialize>(
     mixing: M,
 ) -> Result<Vec<u8>> {
     let (keys, idf, word_features) = model.vectorizer.vocabulary().parts();
-    let raw = [
+    let mut raw = vec![
         raw_bytes(keys.iter().copied()),
         raw_bytes(idf.iter().copied()),
         raw_bytes(model.weights.iter().copied()),
     ];
+    if version >= 5 {
+        let (tokens, entries) = model.lexicon.parts();
+        raw.push(raw_bytes(tokens.iter().copied()));
+        raw.push(raw_bytes(entries.iter().copied()));
+    }
     let mut stored = Vec::with_capacity(raw.len());
     for block in raw {
         let zstd = zstd::bulk::compress(&block, BLOCK_ZSTD_LEVEL)
@@ -301,6 +344,19 @@ pub(crate) fn to_bytes_v2(model: &Model) -> Result<Vec<u8>> {
     let analyzer = analyzer_v2(model.vectorizer.analyzer().config());
     let card = model.card.clone().map_analyzer(|a| analyzer_v2(&a));
     encode(model, 2, &analyzer, &card, ())
+}
+
+/// Encodes a model in format version 4 (no lexicon), which this build still reads; for the
+/// compatibility tests.
+#[cfg(test)]
+pub(crate) fn to_bytes_v4(model: &Model) -> Result<Vec<u8>> {
+    encode(
+        model,
+        4,
+        model.vectorizer.analyzer().config(),
+        &model.card,
+        mixing_of(model),
+    )
 }
 
 /// Encodes a model without source mixtures in format version 3, which this build still
@@ -559,7 +615,7 @@ impl Source for FileSource {
     }
 }
 
-/// Decodes a payload of format version 2, 3 or 4 (`version`).
+/// Decodes a payload of format version 2, 3, 4 or 5 (`version`).
 fn decode_blocks_of<S: Source>(
     version: u32,
     source: &mut S,
@@ -567,7 +623,8 @@ fn decode_blocks_of<S: Source>(
     match version {
         2 => decode_blocks::<AnalyzerV2, (), S>(source),
         3 => decode_blocks::<AnalyzerConfig, (), S>(source),
-        _ => decode_blocks::<AnalyzerConfig, Mixing, S>(source),
+        4 => decode_blocks::<AnalyzerConfig, Mixing, S>(source),
+        _ => decode_blocks::<AnalyzerConfig, MixingV5, S>(source),
     }
 }
 
@@ -622,8 +679,8 @@ impl<S: Source> Blocks<'_, S> {
     }
 }
 
-/// Decodes a payload of the block layout: version 4 (`A` = [`AnalyzerConfig`], `M` =
-/// [`Mixing`]), 3 (`M` = `()`) or 2 (also `A` = [`AnalyzerV2`]).
+/// Decodes a payload of the block layout: version 5 (`A` = [`AnalyzerConfig`], `M` =
+/// [`MixingV5`]), 4 (`M` = [`Mixing`]), 3 (`M` = `()`) or 2 (also `A` = [`AnalyzerV2`]).
 fn decode_blocks<A, M, S>(source: &mut S) -> std::result::Result<Model, Failure>
 where
     A: serde::de::DeserializeOwned + Into<AnalyzerConfig>,
@@ -643,7 +700,8 @@ where
     let meta: Meta<A, M> =
         postcard::from_bytes(&source.take(meta_len)?).map_err(|e| e.to_string())?;
     let heads = meta.labels.len();
-    let mixing = meta.mixing.mixing().unwrap_or(Mixing {
+    let (mixing, lexicon_size) = meta.mixing.parts();
+    let mixing = mixing.unwrap_or(Mixing {
         outputs: heads as u32,
         mixtures: Vec::new(),
     });
@@ -666,18 +724,28 @@ where
     let keys: Vec<u64> = blocks.next("feature keys", nf)?;
     let idf: Vec<f32> = blocks.next("IDF weights", nf)?;
     let weights: Vec<f32> = blocks.next("weights", nf.saturating_mul(nl))?;
+    let lexicon = match lexicon_size {
+        Some(size) => {
+            let tokens: Vec<u64> = blocks.next("lexicon keys", size.entries)?;
+            let entries: Vec<u32> = blocks.next("lexicon entries", size.words)?;
+            Lexicon::from_parts(tokens, entries, heads, nf as usize)?
+        }
+        None => Lexicon::default(),
+    };
     if blocks.blocks.next().is_some() || blocks.source.remaining() != 0 {
         return Err("unexpected data after the last block".into());
     }
     let vocabulary = Vocabulary::from_parts(keys, idf, meta.word_features)?;
-    Ok(Model::assemble(
+    let mut model = Model::assemble(
         Vectorizer::new(Analyzer::new(meta.analyzer.into()), vocabulary),
         meta.labels,
         outputs,
         mixing.mixtures,
         weights,
         meta.card.map_analyzer(Into::into),
-    ))
+    );
+    model.lexicon = lexicon;
+    Ok(model)
 }
 
 /// Writes `model` to `path` atomically.
@@ -864,13 +932,14 @@ mod tests {
     }
 
     #[test]
-    fn versions_1_to_4_load_with_bit_identical_scores() {
+    fn versions_1_to_5_load_with_bit_identical_scores() {
         let model = tiny_model();
         let v1 = from_bytes(&to_bytes_v1(&model).unwrap(), path()).unwrap();
         let v2 = from_bytes(&to_bytes_v2(&model).unwrap(), path()).unwrap();
         let v3 = from_bytes(&to_bytes_v3(&model).unwrap(), path()).unwrap();
-        let v4 = from_bytes(&to_bytes(&model).unwrap(), path()).unwrap();
-        for loaded in [&v1, &v2, &v3, &v4] {
+        let v4 = from_bytes(&to_bytes_v4(&model).unwrap(), path()).unwrap();
+        let v5 = from_bytes(&to_bytes(&model).unwrap(), path()).unwrap();
+        for loaded in [&v1, &v2, &v3, &v4, &v5] {
             assert_eq!(score_bits(loaded), score_bits(&model));
             assert_eq!(loaded.card, model.card);
             assert_eq!(
@@ -881,6 +950,18 @@ mod tests {
         for old in [&v1, &v2, &v3] {
             assert_eq!(to_bytes(old).unwrap(), to_bytes(&v4).unwrap());
         }
+    }
+
+    #[test]
+    fn version_5_keeps_the_lexicon() {
+        let model = tiny_model_with(CharBlock::PerWord);
+        assert!(!model.lexicon.is_empty());
+        let loaded = from_bytes(&to_bytes(&model).unwrap(), path()).unwrap();
+        assert_eq!(loaded.lexicon.parts(), model.lexicon.parts());
+        assert_eq!(score_bits(&loaded), score_bits(&model));
+        let v4 = from_bytes(&to_bytes_v4(&model).unwrap(), path()).unwrap();
+        assert!(v4.lexicon.is_empty(), "version 4 has none");
+        assert_eq!(score_bits(&v4), score_bits(&model), "and scores the same");
     }
 
     /// A version-1 file written by moderato before version 2 existed (`moderato train` on a
@@ -941,11 +1022,20 @@ mod tests {
 
     /// A version-4 payload with a valid checksum around `meta` and `data`.
     fn crafted(meta: &Meta, data: &[u8]) -> Vec<u8> {
+        crafted_as(4, meta, data)
+    }
+
+    /// A payload of `version` with a valid checksum around `meta` and `data`.
+    fn crafted_as<M: Serialize>(
+        version: u32,
+        meta: &Meta<AnalyzerConfig, M>,
+        data: &[u8],
+    ) -> Vec<u8> {
         let meta = postcard::to_stdvec(meta).unwrap();
         let mut payload = (meta.len() as u64).to_le_bytes().to_vec();
         payload.extend_from_slice(&meta);
         payload.extend_from_slice(data);
-        with_header(FORMAT_VERSION, &payload)
+        with_header(version, &payload)
     }
 
     /// Broken model files, each with a part of the error it must give.
@@ -956,7 +1046,7 @@ mod tests {
         let n = corrupt.len();
         corrupt[n - 5] ^= 1;
         let mut future = bytes.clone();
-        future[8] = 5;
+        future[8] = 6;
         let mut trailing = bytes.clone();
         trailing.push(0);
         let mut cases: Vec<(Vec<u8>, &str)> = vec![
@@ -972,9 +1062,9 @@ mod tests {
             (corrupt, "checksum"),
             (
                 future,
-                "version 5 is not supported by this moderato (it reads versions 1 to 4)",
+                "version 6 is not supported by this moderato (it reads versions 1 to 5)",
             ),
-            // A version-4 payload read as version 2 (the analyzer settings differ).
+            // A version-5 payload read as version 2 (the analyzer settings differ).
             (with_header(2, &bytes[HEADER_LEN..]), "does not decode"),
             (trailing, "trailing bytes"),
         ];
@@ -1045,7 +1135,7 @@ mod tests {
                 "too small",
             ),
         ]);
-        for version in [2, 3, 4] {
+        for version in [2, 3, 4, 5] {
             cases.extend([
                 (with_header(version, &[1, 2, 3]), "cut short"),
                 (
@@ -1083,11 +1173,65 @@ mod tests {
             m.mixing.mixtures = vec![bad];
             cases.push((crafted(&m, &data), "mixture"));
         }
+        // Version 5: lexicons that do not fit the model.
+        let v5 = |entries: u64, words: u64, tokens: &[u64], lexicon: &[u32]| {
+            let mut blocks = sizes.to_vec();
+            blocks.push(plain(tokens.len() as u64 * 8));
+            blocks.push(plain(lexicon.len() as u64 * 4));
+            let m = meta(nf, &blocks);
+            let m = Meta {
+                analyzer: m.analyzer,
+                word_features: m.word_features,
+                labels: m.labels,
+                card: m.card,
+                features: m.features,
+                blocks: m.blocks,
+                mixing: MixingV5 {
+                    mixing: m.mixing,
+                    lexicon: LexiconSize { entries, words },
+                },
+            };
+            let data = [
+                &data[..],
+                &raw_bytes(tokens.iter().copied()),
+                &raw_bytes(lexicon.iter().copied()),
+            ]
+            .concat();
+            crafted_as(5, &m, &data)
+        };
+        let heads = model.labels.len();
+        let entry = |ids: &[u32]| {
+            let mut e = vec![1, 2, ids.len() as u32, 0];
+            e.extend(std::iter::repeat_n(0, heads));
+            e.extend_from_slice(ids);
+            e
+        };
+        let good = entry(&[0]);
+        assert!(
+            from_bytes(&v5(1, good.len() as u64, &[7], &good), path()).is_ok(),
+            "the crafted version-5 file is right when nothing is changed"
+        );
+        let bad = entry(&[nf as u32]);
+        cases.extend([
+            (
+                v5(1, bad.len() as u64, &[7], &bad),
+                "names a feature the model does not have",
+            ),
+            (
+                v5(2, good.len() as u64, &[7, 8], &good),
+                "2 keys for 1 entries",
+            ),
+            (
+                v5(1, good.len() as u64 - 1, &[7], &good[..good.len() - 1]),
+                "runs past the end",
+            ),
+            (v5(1, good.len() as u64, &[7], &good[..1]), "has"),
+        ]);
         cases
     }
 
     #[test]
-    fn broken_version_2_to_4_files_are_refused_with_clear_errors() {
+    fn broken_version_2_to_5_files_are_refused_with_clear_errors() {
         for (i, (bytes, expect)) in broken_files().iter().enumerate() {
             let e = error_of(bytes);
             assert!(e.contains(expect), "case {i}: {e}");

@@ -5,6 +5,7 @@
 pub mod card;
 mod fast;
 pub mod file;
+pub mod lexicon;
 
 /// Tiny models trained in memory, for the model's unit tests.
 #[cfg(test)]
@@ -164,6 +165,8 @@ pub struct Model {
     rows: std::sync::OnceLock<Vec<f32>>,
     /// Identifies this model's values to the fast path's caches.
     id: u64,
+    /// Precomputed cache entries of the tokens most common in training.
+    lexicon: lexicon::Lexicon,
 }
 
 /// A number no other model of this process has, for [`Model::id`].
@@ -248,7 +251,36 @@ impl Model {
             card,
             rows: Default::default(),
             id: next_model_id(),
+            lexicon: Default::default(),
         }
+    }
+
+    /// Precomputes the cache entries of the tokens most common in `texts` (the model's
+    /// training texts), so that scoring need not analyse those tokens (see [`lexicon`]).
+    pub fn precompute_lexicon<S: AsRef<str> + Sync>(&mut self, texts: &[S]) {
+        self.lexicon = lexicon::Lexicon::default();
+        self.lexicon = self.build_lexicon(texts);
+    }
+
+    /// The model card as Markdown (see [`ModelCard::to_markdown`]), with a line on the
+    /// lexicon that the model file holds beside the card.
+    pub fn card_markdown(&self, model_file: &str) -> String {
+        let mut s = self.card.to_markdown(model_file);
+        if self.lexicon.is_empty() {
+            s.push_str("- Lexicon: none.\n");
+        } else {
+            s.push_str(&format!(
+                "- Lexicon: the analysis (stems, character n-gram sums, feature ids) of the {} tokens found in the most training texts (at least two of up to {} texts spread over the set) is stored in the model, so that scoring does not redo it; scores are the same bit for bit without it.\n",
+                self.lexicon.len(),
+                fast::LEXICON_SAMPLE
+            ));
+        }
+        s
+    }
+
+    /// The precomputed token entries (see [`lexicon`]).
+    pub fn lexicon(&self) -> &lexicon::Lexicon {
+        &self.lexicon
     }
 
     /// The per-label heads, in output order.
