@@ -57,6 +57,9 @@ impl Lexicon {
         heads: usize,
         features: usize,
     ) -> Result<Self, String> {
+        if u32::try_from(data.len()).is_err() {
+            return Err(format!("the lexicon's {} words are too many", data.len()));
+        }
         let mut starts = Vec::with_capacity(keys.len());
         let mut at = 0usize;
         while at < data.len() {
@@ -83,7 +86,7 @@ impl Lexicon {
             starts.push(at as u32);
             at += fixed + n;
         }
-        if starts.len() != keys.len() || u32::try_from(data.len()).is_err() {
+        if starts.len() != keys.len() {
             return Err(format!(
                 "the lexicon has {} keys for {} entries",
                 keys.len(),
