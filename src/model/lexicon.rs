@@ -25,7 +25,7 @@ pub(crate) const L_HEADER: usize = 4;
 const MAX_WORDS: u32 = 64;
 
 /// Token hashes and their precomputed cache entries.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Lexicon {
     /// Token hash (the fast path's cache key) of each entry.
     keys: Vec<u64>,
@@ -35,17 +35,6 @@ pub struct Lexicon {
     starts: Vec<u32>,
     /// Token hash → entry number, built on first use so that loading stays cheap.
     table: OnceLock<FeatureTable>,
-}
-
-impl Clone for Lexicon {
-    fn clone(&self) -> Self {
-        Lexicon {
-            keys: self.keys.clone(),
-            data: self.data.clone(),
-            starts: self.starts.clone(),
-            table: OnceLock::new(),
-        }
-    }
 }
 
 impl Lexicon {

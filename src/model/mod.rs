@@ -258,7 +258,6 @@ impl Model {
     /// Precomputes the cache entries of the tokens most common in `texts` (the model's
     /// training texts), so that scoring need not analyse those tokens (see [`lexicon`]).
     pub fn precompute_lexicon<S: AsRef<str> + Sync>(&mut self, texts: &[S]) {
-        self.lexicon = lexicon::Lexicon::default();
         self.lexicon = self.build_lexicon(texts);
     }
 
