@@ -84,6 +84,9 @@ pub fn analyze(bytes: &[u8]) {
         assert!(from <= to && to <= text.len(), "span out of range");
         assert!(text.is_char_boundary(from) && text.is_char_boundary(to));
     }
+    for chunk in crate::text::chunk::chunks(&text) {
+        crate::text::chunk::check_plain_shortcut(analyzer, chunk);
+    }
 }
 
 /// Decodes `bytes` as a model file: refused or loaded, never a panic.

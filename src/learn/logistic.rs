@@ -65,11 +65,12 @@ pub struct LogisticParams(LogisticValidParams);
 pub struct LogisticRegression;
 
 impl LogisticRegression {
-    /// Default hyperparameters: C = 4, tolerance 0.01, 300 passes, bias 1, balanced classes.
+    /// Default hyperparameters: C = 4, tolerance 0.1 (LIBLINEAR's default for its dual
+    /// solvers), 300 passes, bias 1, balanced classes.
     pub fn params() -> LogisticParams {
         LogisticParams(LogisticValidParams {
             c: 4.0,
-            tolerance: 0.01,
+            tolerance: 0.1,
             max_iter: 300,
             bias: 1.0,
             class_weight: ClassWeight::Balanced,
