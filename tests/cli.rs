@@ -44,11 +44,19 @@ fn char_block_is_chosen_by_flag_or_config_but_not_both() {
     let card = std::fs::read_to_string(out.with_extension("card.md")).unwrap();
     assert!(card.contains("- Character block: per word"), "{card}");
     assert!(card.contains("- Lexicon: the analysis"), "{card}");
+    let lexicon_tokens = || {
+        let o = run(&["inspect", "--json", "--model", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let card: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        card["lexicon_tokens"].as_u64().unwrap()
+    };
+    assert!(lexicon_tokens() > 0);
     let o = train(&["-i", "training-data/comments.csv", "--char-block", "exact"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let card = std::fs::read_to_string(out.with_extension("card.md")).unwrap();
     assert!(card.contains("- Character block: exact"), "{card}");
     assert!(card.contains("- Lexicon: none."), "{card}");
+    assert_eq!(lexicon_tokens(), 0);
     let o = run(&[
         "score",
         "--model",

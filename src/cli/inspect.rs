@@ -18,7 +18,7 @@ pub struct InspectArgs {
 pub fn run(args: InspectArgs) -> Result<Outcome> {
     let (model, path) = load_model(args.model.as_deref())?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(model.card())?);
+        println!("{}", serde_json::to_string_pretty(&model.card_json())?);
     } else {
         print!("{}", model.card_markdown(&path.display().to_string()));
     }

@@ -277,6 +277,16 @@ impl Model {
         s
     }
 
+    /// The card as JSON (what `inspect --json` prints and `/v1/model` serves): the card's fields
+    /// plus `lexicon_tokens`, the number of tokens in the lexicon (0 when the model has none).
+    pub fn card_json(&self) -> serde_json::Value {
+        let mut card = serde_json::to_value(&self.card).unwrap_or(serde_json::Value::Null);
+        if let Some(fields) = card.as_object_mut() {
+            fields.insert("lexicon_tokens".into(), self.lexicon.len().into());
+        }
+        card
+    }
+
     /// The precomputed token entries (see [`lexicon`]).
     pub fn lexicon(&self) -> &lexicon::Lexicon {
         &self.lexicon

@@ -77,7 +77,7 @@ pub fn router(model: Model, config: ServeConfig) -> Router {
         "labels": labels,
         "thresholds": thresholds,
         "attributes": config.attributes.0,
-        "card": model.card(),
+        "card": model.card_json(),
     })
     .to_string();
     let limit = config.max_body_bytes;
