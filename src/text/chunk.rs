@@ -28,39 +28,32 @@ impl CaseCounts {
     /// Counts the letters, capitals and all-capital words of `text`.
     pub fn of(text: &str) -> Self {
         if text.is_ascii() {
-            return Self::of_ascii(text.as_bytes());
+            // A byte at a time, with the ASCII classes.
+            return Self::count(
+                text.bytes(),
+                b' ',
+                |b| b.is_ascii_alphabetic(),
+                |b| b.is_ascii_uppercase(),
+            );
         }
-        let mut counts = CaseCounts::default();
-        let (mut word_len, mut word_upper) = (0u32, true);
-        // A trailing non-letter ends the last word.
-        for c in text.chars().chain(std::iter::once(' ')) {
-            if chars::is_alphabetic(c) {
-                counts.letters += 1;
-                word_len += 1;
-                if chars::is_uppercase(c) {
-                    counts.upper += 1;
-                } else {
-                    word_upper = false;
-                }
-            } else {
-                if word_len >= 2 && word_upper {
-                    counts.capital_words += 1;
-                }
-                (word_len, word_upper) = (0, true);
-            }
-        }
-        counts
+        Self::count(text.chars(), ' ', chars::is_alphabetic, chars::is_uppercase)
     }
 
-    /// [`Self::of`] for ASCII text, a byte at a time.
-    fn of_ascii(text: &[u8]) -> Self {
+    /// Counts over `items` (bytes or characters) with their letter and capital tests; `space`
+    /// is a non-letter, which ends the last word.
+    fn count<T: Copy>(
+        items: impl Iterator<Item = T>,
+        space: T,
+        is_letter: impl Fn(T) -> bool,
+        is_capital: impl Fn(T) -> bool,
+    ) -> Self {
         let mut counts = CaseCounts::default();
         let (mut word_len, mut word_upper) = (0u32, true);
-        for &b in text.iter().chain(std::iter::once(&b' ')) {
-            if b.is_ascii_alphabetic() {
+        for c in items.chain(std::iter::once(space)) {
+            if is_letter(c) {
                 counts.letters += 1;
                 word_len += 1;
-                if b.is_ascii_uppercase() {
+                if is_capital(c) {
                     counts.upper += 1;
                 } else {
                     word_upper = false;
@@ -140,6 +133,7 @@ impl ChunkProfile {
 /// of the analysis: normalised, it is itself lowercased (nothing to fold); de-obfuscation
 /// leaves it as it is (its "plain" case); and its one token is the word. About four in five of
 /// the distinct chunks of English comments are plain.
+#[inline]
 fn plain_word(chunk: &[u8]) -> Option<(usize, usize)> {
     let n = chunk.len();
     let start = chunk
@@ -147,15 +141,24 @@ fn plain_word(chunk: &[u8]) -> Option<(usize, usize)> {
         .take_while(|b| matches!(b, b'"' | b'(' | b'\''))
         .count();
     let mut end = start;
+    // The letter before and how many times in a row it came (lowercased).
+    let (mut prev, mut run) = (0u8, 0u32);
     loop {
         let from = end;
         while end < n && chunk[end].is_ascii_alphabetic() {
+            let letter = chunk[end].to_ascii_lowercase();
+            run = if letter == prev { run + 1 } else { 1 };
+            if run == 3 {
+                return None;
+            }
+            prev = letter;
             end += 1;
         }
         if end == from {
             return None;
         }
         if end + 1 < n && chunk[end] == b'\'' && chunk[end + 1].is_ascii_alphabetic() {
+            (prev, run) = (b'\'', 1);
             end += 1;
             continue;
         }
@@ -164,10 +167,7 @@ fn plain_word(chunk: &[u8]) -> Option<(usize, usize)> {
     let closing = chunk[end..]
         .iter()
         .all(|b| matches!(b, b'.' | b',' | b';' | b':' | b'"' | b')' | b'\''));
-    let run = chunk[start..end]
-        .windows(3)
-        .any(|w| w[0].eq_ignore_ascii_case(&w[1]) && w[1].eq_ignore_ascii_case(&w[2]));
-    (closing && !run).then_some((start, end))
+    closing.then_some((start, end))
 }
 
 impl Analyzer {
