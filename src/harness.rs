@@ -87,6 +87,18 @@ pub fn analyze(bytes: &[u8]) {
     for chunk in crate::text::chunk::chunks(&text) {
         crate::text::chunk::check_plain_shortcut(analyzer, chunk);
     }
+    for input in [normalized.as_str(), &text] {
+        let tokens = |shortcut| {
+            let mut tokens = Vec::new();
+            crate::text::tokenize::tokenize_with(input, &mut tokens, shortcut);
+            tokens
+        };
+        assert_eq!(
+            tokens(true),
+            tokens(false),
+            "the plain-word shortcut differs"
+        );
+    }
 }
 
 /// Decodes `bytes` as a model file: refused or loaded, never a panic.
