@@ -134,7 +134,11 @@ pub fn deobfuscate_into(
     let mut pos = 0usize;
     loop {
         let start = pos;
-        let mut end = text[pos..].find(' ').map_or(text.len(), |i| pos + i);
+        // A byte loop: pieces are a few bytes long, too short for `str::find`'s set-up.
+        let mut end = text.as_bytes()[pos..]
+            .iter()
+            .position(|&b| b == b' ')
+            .map_or(text.len(), |i| pos + i);
         let chunk = &text[start..end];
         let spaced = if dictionary && chunk.len() <= 3 {
             spaced_letters(text, start)
