@@ -83,8 +83,9 @@ impl CaseCounts {
 
 /// The chunks of `text`: its runs between ASCII whitespace, empty ones left out.
 pub fn chunks(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| c.is_ascii_whitespace())
-        .filter(|c| !c.is_empty())
+    // The same split as `split(char::is_ascii_whitespace)` without the empty runs, a byte at a
+    // time instead of decoding every character.
+    text.split_ascii_whitespace()
 }
 
 /// What a chunk analysed alone looks like at its edges.
@@ -326,6 +327,17 @@ pub(crate) fn check_plain_shortcut(analyzer: &Analyzer, chunk: &str) -> bool {
 mod tests {
     use super::*;
     use crate::text::{AnalyzerConfig, Language};
+
+    #[test]
+    fn chunks_are_the_runs_between_ascii_whitespace() {
+        let text = " a\tb\n\nc\u{c}d\re f\u{a0}g\u{2003}h  ";
+        let by_char: Vec<&str> = text
+            .split(|c: char| c.is_ascii_whitespace())
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(chunks(text).collect::<Vec<_>>(), by_char);
+        assert_eq!(by_char, ["a", "b", "c", "d", "e", "f\u{a0}g\u{2003}h"]);
+    }
 
     #[test]
     fn plain_chunks_take_the_shortcut_and_analyse_as_in_full() {
