@@ -36,6 +36,15 @@ pub struct Token {
 }
 
 impl Token {
+    /// A token of `kind` over the byte range `start..end`.
+    fn at(kind: TokenKind, start: usize, end: usize) -> Self {
+        Token {
+            kind,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
     /// The token's text within the normalised text it was cut from.
     pub fn text<'a>(&self, normalized: &'a str) -> &'a str {
         &normalized[self.start as usize..self.end as usize]
@@ -156,11 +165,7 @@ pub(crate) fn tokenize_with(text: &str, out: &mut Vec<Token>, shortcut: bool) {
             continue;
         }
         if let Some((kind, end)) = plain_ascii_word(bytes, i).filter(|_| shortcut) {
-            out.push(Token {
-                kind,
-                start: i as u32,
-                end: end as u32,
-            });
+            out.push(Token::at(kind, i, end));
             i = end;
             continue;
         }
@@ -175,11 +180,7 @@ pub(crate) fn tokenize_with(text: &str, out: &mut Vec<Token>, shortcut: bool) {
         }
         if (chars::is_alphanumeric(c) || c == '@') && may_be_special(bytes, i) {
             if let Some((kind, end)) = special_chunk(text, i) {
-                out.push(Token {
-                    kind,
-                    start: i as u32,
-                    end: end as u32,
-                });
+                out.push(Token::at(kind, i, end));
                 i = end;
                 continue;
             }
@@ -195,11 +196,7 @@ pub(crate) fn tokenize_with(text: &str, out: &mut Vec<Token>, shortcut: bool) {
             } else {
                 TokenKind::Word
             };
-            out.push(Token {
-                kind,
-                start: i as u32,
-                end: end as u32,
-            });
+            out.push(Token::at(kind, i, end));
             i = end;
             continue;
         }
@@ -208,29 +205,17 @@ pub(crate) fn tokenize_with(text: &str, out: &mut Vec<Token>, shortcut: bool) {
             while end < bytes.len() && (bytes[end] == b'!' || bytes[end] == b'?') {
                 end += 1;
             }
-            out.push(Token {
-                kind: TokenKind::Punct,
-                start: i as u32,
-                end: end as u32,
-            });
+            out.push(Token::at(TokenKind::Punct, i, end));
             i = end;
             continue;
         }
         if matches!(c, '$' | '£' | '€' | '¥' | '₹' | '₽' | '%') {
-            out.push(Token {
-                kind: TokenKind::Symbol,
-                start: i as u32,
-                end: (i + clen) as u32,
-            });
+            out.push(Token::at(TokenKind::Symbol, i, i + clen));
             i += clen;
             continue;
         }
         if is_pictograph(c) {
-            out.push(Token {
-                kind: TokenKind::Emoji,
-                start: i as u32,
-                end: (i + clen) as u32,
-            });
+            out.push(Token::at(TokenKind::Emoji, i, i + clen));
         }
         i += clen;
     }
