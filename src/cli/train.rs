@@ -8,6 +8,7 @@ use linfa::ParamGuard;
 use moderato::features::VocabularyConfig;
 use moderato::io::train_config::TrainConfig;
 use moderato::io::{LabelledSpec, TrainingSet};
+use moderato::learn::logistic::DEFAULT_TOLERANCE;
 use moderato::learn::{ClassWeight, LogisticRegression, StreamingParams};
 use moderato::model::file;
 use moderato::text::{AnalyzerConfig, CharBlock, Language};
@@ -84,7 +85,7 @@ pub struct TrainArgs {
     /// Stopping tolerance of the solver (largest dual gradient). The default is LIBLINEAR's for
     /// its dual solvers; 0.01 takes about 1.5 times the passes for the same test ROC AUC to
     /// four decimals on the shared datasets (docs/quality.md).
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = DEFAULT_TOLERANCE)]
     tolerance: f64,
     /// Blend in a logistic regression on naive-Bayes-scaled features: auto (scaling, log-count or
     /// mean-value ratios, and weight chosen per label by cross-validation or on the held-out

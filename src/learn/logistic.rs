@@ -64,13 +64,16 @@ pub struct LogisticParams(LogisticValidParams);
 /// The estimator's namespace, in linfa's style: `LogisticRegression::params()`.
 pub struct LogisticRegression;
 
+/// Default stopping tolerance (largest dual gradient): LIBLINEAR's default for its dual solvers.
+pub const DEFAULT_TOLERANCE: f64 = 0.1;
+
 impl LogisticRegression {
-    /// Default hyperparameters: C = 4, tolerance 0.1 (LIBLINEAR's default for its dual
-    /// solvers), 300 passes, bias 1, balanced classes.
+    /// Default hyperparameters: C = 4, tolerance [`DEFAULT_TOLERANCE`], 300 passes, bias 1,
+    /// balanced classes.
     pub fn params() -> LogisticParams {
         LogisticParams(LogisticValidParams {
             c: 4.0,
-            tolerance: 0.1,
+            tolerance: DEFAULT_TOLERANCE,
             max_iter: 300,
             bias: 1.0,
             class_weight: ClassWeight::Balanced,

@@ -199,11 +199,8 @@ impl Analyzer {
                 }
                 lowercase(&mut doc.normalized);
                 doc.tokens.clear();
-                doc.tokens.push(super::Token {
-                    kind: TokenKind::Word,
-                    start: start as u32,
-                    end: end as u32,
-                });
+                doc.tokens
+                    .push(super::Token::at(TokenKind::Word, start, end));
             }
             None => self.analyze_tokens(chunk, doc, false),
         }

@@ -37,7 +37,7 @@ pub struct Token {
 
 impl Token {
     /// A token of `kind` over the byte range `start..end`.
-    fn at(kind: TokenKind, start: usize, end: usize) -> Self {
+    pub(crate) fn at(kind: TokenKind, start: usize, end: usize) -> Self {
         Token {
             kind,
             start: start as u32,
