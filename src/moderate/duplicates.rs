@@ -10,6 +10,7 @@
 //! their common words) with probability about 0.03; with bands of 2 that was 0.17, and every
 //! comment was judged against a share of all earlier ones (quadratic in the batch).
 
+use crate::text::chars;
 use rustc_hash::FxHashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -109,12 +110,43 @@ fn similar(a: &[u32], b: &[u32]) -> bool {
 /// MurmurHash3's 64-bit finaliser: a cheap bijective mix, so that one word hash yields many
 /// independent-looking MinHash functions.
 #[inline]
-fn fmix64(mut x: u64) -> u64 {
+const fn fmix64(mut x: u64) -> u64 {
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^= x >> 33;
     x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     x ^ (x >> 33)
+}
+
+/// Multipliers (odd) and offsets of the MinHash functions `h ↦ a·h + b` (mod 2⁶⁴), drawn once
+/// from a fixed SplitMix64 sequence.
+const MIN_HASH_PARAMS: [(u64, u64); HASHES] = {
+    let mut params = [(0u64, 0u64); HASHES];
+    let mut state = 0x6d6f_6465_7261_746fu64;
+    let mut k = 0;
+    while k < HASHES {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let a = fmix64(state) | 1;
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        params[k] = (a, fmix64(state));
+        k += 1;
+    }
+    params
+};
+
+/// The MinHash signature of a set of word hashes (xxh3, so already uniform): per function
+/// `h ↦ a·h + b` of [`MIN_HASH_PARAMS`], the least value over the set. Multiply-add hashing of
+/// uniform keys (Dietzfelbinger's multiply-shift family, read from the top bits) costs a
+/// multiplication and an addition a word and function, against two of each and three shifts
+/// for a finaliser per function.
+fn min_hashes(words: &[u64]) -> [u64; HASHES] {
+    let mut mins = [u64::MAX; HASHES];
+    for &h in words {
+        for (m, &(a, b)) in mins.iter_mut().zip(&MIN_HASH_PARAMS) {
+            *m = (*m).min(h.wrapping_mul(a).wrapping_add(b));
+        }
+    }
+    mins
 }
 
 impl DuplicateIndex {
@@ -128,13 +160,13 @@ impl DuplicateIndex {
         }
     }
 
-    /// Records a comment and returns the earlier comment it repeats, if any.
-    pub fn check(&mut self, id: &str, text: &str) -> Option<Repeat> {
-        // Lowercased words of letters and digits, joined by single spaces.
+    /// Reads the lowercased words of letters and digits of `text` into `joined` (joined by
+    /// single spaces) and their hashes into `words`; returns the number of characters in them.
+    fn read_words(&mut self, text: &str) -> usize {
         self.joined.clear();
         self.words.clear();
         let mut letters = 0usize;
-        for w in text.split(|c: char| !c.is_alphanumeric()) {
+        for w in text.split(|c: char| !chars::is_alphanumeric(c)) {
             if w.is_empty() {
                 continue;
             }
@@ -146,13 +178,25 @@ impl DuplicateIndex {
                 self.joined.push_str(w);
                 self.joined[start..].make_ascii_lowercase();
                 letters += w.len();
-            } else {
+            } else if w.contains('Σ') {
+                // The one lowercase mapping that depends on context (a word-final sigma).
                 let lower = w.to_lowercase();
                 letters += lower.chars().count();
                 self.joined.push_str(&lower);
+            } else {
+                for lower in w.chars().flat_map(char::to_lowercase) {
+                    self.joined.push(lower);
+                    letters += 1;
+                }
             }
             self.words.push(xxh3_64(&self.joined.as_bytes()[start..]));
         }
+        letters
+    }
+
+    /// Records a comment and returns the earlier comment it repeats, if any.
+    pub fn check(&mut self, id: &str, text: &str) -> Option<Repeat> {
+        let letters = self.read_words(text);
         if letters < MIN_CHARS || self.words.len() < MIN_WORDS {
             return None;
         }
@@ -167,15 +211,7 @@ impl DuplicateIndex {
         // MinHash over the distinct word hashes: a repeated word cannot change a minimum.
         self.words.sort_unstable();
         self.words.dedup();
-        // The hash functions are derived from the word's one hash by a mixing step.
-        let mut mins = [u64::MAX; HASHES];
-        for &h in &self.words {
-            for (k, m) in mins.iter_mut().enumerate() {
-                *m = (*m).min(fmix64(
-                    h ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-                ));
-            }
-        }
+        let mins = min_hashes(&self.words);
         let mut band_keys = [0u64; BANDS];
         for (b, key) in band_keys.iter_mut().enumerate() {
             let mut bytes = [0u8; 1 + 8 * ROWS];
@@ -283,6 +319,69 @@ mod tests {
             .chain(own)
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// How often two random sets of `n` words with `shared` words in common share a band, over
+    /// `trials` pairs.
+    fn band_hit_rate(n: usize, shared: usize, trials: u64) -> f64 {
+        let bands = |mins: [u64; HASHES]| -> Vec<Vec<u64>> {
+            mins.chunks(ROWS).map(<[u64]>::to_vec).collect()
+        };
+        let mut hits = 0;
+        for t in 0..trials {
+            let word = |i: u64| xxh3_64(&(t << 32 | i).to_le_bytes());
+            let a: Vec<u64> = (0..n as u64).map(word).collect();
+            let b: Vec<u64> = (0..shared as u64)
+                .chain((0..(n - shared) as u64).map(|i| 1_000_000 + i))
+                .map(word)
+                .collect();
+            let (ba, bb) = (bands(min_hashes(&a)), bands(min_hashes(&b)));
+            hits += u32::from(ba.iter().zip(&bb).any(|(x, y)| x == y));
+        }
+        f64::from(hits) / trials as f64
+    }
+
+    #[test]
+    fn words_are_read_as_the_standard_library_splits_and_lowercases_them() {
+        let texts = [
+            "Plain ASCII words, 42 of them!",
+            "ΟΔΥΣΣΕΥΣ και ΣΙΣΥΦΟΣ: Σ σ ς",
+            "Ärger über STRAßE — İstanbul ǅemal",
+            "Привет, МИР! ёЁ 123 ٣٤ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀 🙂x",
+            "",
+        ];
+        let mut index = DuplicateIndex::default();
+        for text in texts {
+            let words: Vec<String> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            let letters = index.read_words(text);
+            assert_eq!(index.joined, words.join(" "), "{text}");
+            assert_eq!(
+                letters,
+                words.iter().map(|w| w.chars().count()).sum::<usize>()
+            );
+            let hashes: Vec<u64> = words.iter().map(|w| xxh3_64(w.as_bytes())).collect();
+            assert_eq!(index.words, hashes);
+        }
+    }
+
+    #[test]
+    fn min_hashes_find_near_copies_and_few_unrelated_pairs() {
+        // Jaccard 0.75 (35 of 40 words shared: 35 / 45 = 0.78) and 0.15 (10 of 40: 10 / 70):
+        // in theory 1 − (1 − J³)¹⁰ = 0.998 and 0.029 (see the module's doc).
+        let near = band_hit_rate(40, 35, 2000);
+        let far = band_hit_rate(40, 10, 2000);
+        assert!(near >= 0.985, "near copies share a band in {near} of pairs");
+        assert!(
+            far <= 0.06,
+            "unrelated pairs share a band in {far} of pairs"
+        );
+        // The functions differ from each other.
+        let mins = min_hashes(&[1, 2, 3]);
+        assert!(mins.iter().collect::<std::collections::HashSet<_>>().len() == HASHES);
     }
 
     #[test]
