@@ -140,23 +140,40 @@ pub fn score_stream(
         if chunk.is_empty() {
             break;
         }
-        let scored: Vec<Option<crate::model::Scored>> = chunk
-            .par_iter()
-            .map(|item| {
-                item.as_ref().ok().map(|c| {
-                    pool.with(|scratch| model.score(&c.text, scratch, options.explain_top))
-                })
-            })
-            .collect();
-        for (item, result) in chunk.drain(..).zip(scored) {
+        // Repeat detection needs no score, so it runs in order beside the scoring, on a thread
+        // of the same pool (with one thread, one after the other).
+        let duplicates = &mut state.duplicates;
+        let (scored, repeats): (Vec<Option<crate::model::Scored>>, Vec<Option<Repeat>>) =
+            rayon::join(
+                || {
+                    chunk
+                        .par_iter()
+                        .map(|item| {
+                            item.as_ref().ok().map(|c| {
+                                pool.with(|scratch| {
+                                    model.score(&c.text, scratch, options.explain_top)
+                                })
+                            })
+                        })
+                        .collect()
+                },
+                || {
+                    chunk
+                        .iter()
+                        .map(|item| match item {
+                            Ok(c) if options.duplicates => duplicates.check(&c.id, &c.text),
+                            _ => None,
+                        })
+                        .collect()
+                },
+            );
+        for ((item, result), repeat) in chunk.drain(..).zip(scored).zip(repeats) {
             summary.read += 1;
             match (item, result) {
                 (Ok(comment), Some(mut s)) => {
-                    if options.duplicates {
-                        if let Some(repeat) = state.duplicates.check(&comment.id, &comment.text) {
-                            apply_repeat(model, &mut s, repeat);
-                            summary.duplicates += 1;
-                        }
+                    if let Some(repeat) = repeat {
+                        apply_repeat(model, &mut s, repeat);
+                        summary.duplicates += 1;
                     }
                     if let Some(report) = state.report.as_mut() {
                         report.add(&comment, &s, input_name);
