@@ -4,6 +4,7 @@ pub mod comment;
 pub mod disqus;
 pub mod error_log;
 pub mod format;
+pub mod json_fields;
 pub mod labelled;
 pub mod output;
 pub mod readers;

@@ -5,6 +5,7 @@
 
 use super::comment::Comment;
 use super::format::{resolve, InputFormat, TEXT_COLUMNS};
+use super::json_fields::pick_fields;
 use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -549,33 +550,51 @@ impl<R: BufRead> JsonlComments<R> {
 
     fn parse(&self) -> Result<Comment> {
         let bad = |m: String| Error::row(&self.path, self.line, m);
-        let value: serde_json::Value =
-            serde_json::from_slice(&self.buf).map_err(|e| bad(format!("invalid JSON: {e}")))?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| bad("expected a JSON object".into()))?;
-        let text = match obj.get(&self.text_field) {
-            Some(serde_json::Value::String(s)) => s.clone(),
+        let names = [
+            self.text_field.as_str(),
+            self.id_field.as_str(),
+            "thread",
+            "parent",
+            "author",
+        ];
+        // Only the fields read are built; a line that is not one JSON object is parsed again
+        // whole, to say what is wrong with it.
+        let [text, id, thread, parent, author] = match pick_fields(&self.buf, &names) {
+            Ok(fields) => fields,
+            Err(e) => return Err(self.explain_bad_line(e)),
+        };
+        let text = match text {
+            Some(serde_json::Value::String(s)) => s,
             Some(_) => return Err(bad(format!("field '{}' is not a string", self.text_field))),
             None => return Err(bad(format!("missing field '{}'", self.text_field))),
         };
-        let scalar = |name: &str| -> Result<Option<String>> {
-            match obj.get(name) {
-                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+        let scalar = |value: Option<serde_json::Value>, name: &str| -> Result<Option<String>> {
+            match value {
+                Some(serde_json::Value::String(s)) => Ok(Some(s)),
                 Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(_) => Err(bad(format!("field '{name}' is not a string or number"))),
             }
         };
-        let id = scalar(&self.id_field)?.unwrap_or_else(|| self.line.to_string());
+        let id = scalar(id, &self.id_field)?.unwrap_or_else(|| self.line.to_string());
         Ok(Comment {
             id,
             text,
             line: self.line,
-            thread: scalar("thread")?,
-            parent: scalar("parent")?,
-            author: scalar("author")?,
+            thread: scalar(thread, "thread")?,
+            parent: scalar(parent, "parent")?,
+            author: scalar(author, "author")?,
         })
+    }
+
+    /// The error for a line whose fields could not be read (`picking` says why).
+    fn explain_bad_line(&self, picking: serde_json::Error) -> Error {
+        let message = match serde_json::from_slice::<serde_json::Value>(&self.buf) {
+            Err(e) => format!("invalid JSON: {e}"),
+            Ok(v) if !v.is_object() => "expected a JSON object".into(),
+            Ok(_) => format!("invalid JSON: {picking}"),
+        };
+        Error::row(&self.path, self.line, message)
     }
 }
 
