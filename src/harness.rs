@@ -40,6 +40,21 @@ pub fn read_comments(bytes: &[u8], format: Option<InputFormat>) {
     }
 }
 
+/// Reads the fields of every line of `bytes` as the JSON Lines reader does, and checks them
+/// against a full parse of the line.
+pub fn pick_json_fields(bytes: &[u8]) {
+    use crate::io::json_fields::{pick_fields, pick_fields_through_value};
+    let names = ["text", "id", "thread", "parent", "author"];
+    for line in bytes.split(|&b| b == b'\n') {
+        assert_eq!(
+            pick_fields(line, &names).ok(),
+            pick_fields_through_value(line, &names),
+            "fields of {:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
+}
+
 /// Reads `bytes` as a labelled training file and merges it into a training set.
 pub fn read_labelled(bytes: &[u8]) {
     let spec = LabelledSpec {
@@ -119,7 +134,10 @@ pub fn read_disqus(bytes: &[u8]) {
 pub fn run_target(target: &str, bytes: &[u8]) {
     match target {
         "csv" => read_comments(bytes, Some(InputFormat::Csv)),
-        "jsonl" => read_comments(bytes, Some(InputFormat::Jsonl)),
+        "jsonl" => {
+            read_comments(bytes, Some(InputFormat::Jsonl));
+            pick_json_fields(bytes);
+        }
         "text" => read_comments(bytes, Some(InputFormat::Text)),
         "thread" => read_comments(bytes, Some(InputFormat::Thread)),
         "sniffed" => read_comments(bytes, None),

@@ -1,8 +1,9 @@
-//! Reads the chosen fields of one JSON object and skips the rest without building it: comment
-//! dumps in JSON Lines (Reddit's have dozens of fields a line) are then parsed at about the
-//! speed of checking them.
+//! Reads the chosen fields of one JSON object and only checks the rest, without building it:
+//! comment dumps in JSON Lines (Reddit's have dozens of fields a line) are then parsed at about
+//! the speed of checking them. What is refused is exactly what a full parse into a
+//! [`serde_json::Value`] refuses.
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::fmt;
 
@@ -43,7 +44,7 @@ impl<'de, const N: usize> Visitor<'de> for Picker<'_, N> {
         let mut fields: [Option<Value>; N] = std::array::from_fn(|_| None);
         while let Some(wanted) = map.next_key_seed(KeyMatch { names: self.names })? {
             if wanted == 0 {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Checked>()?;
                 continue;
             }
             let value: Value = map.next_value()?;
@@ -54,6 +55,61 @@ impl<'de, const N: usize> Visitor<'de> for Picker<'_, N> {
             }
         }
         Ok(fields)
+    }
+}
+
+/// A value read and checked as a [`Value`] would be (strings decoded, so invalid UTF-8 and
+/// lone surrogates are refused; numbers parsed, so out-of-range ones are too) but not kept.
+/// (`serde::de::IgnoredAny` skips strings and numbers without those checks.)
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Checked, D::Error> {
+        d.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
     }
 }
 
@@ -87,15 +143,23 @@ impl<const N: usize> Visitor<'_> for KeyMatch<'_, N> {
     }
 }
 
+/// What [`pick_fields`] must agree with (tests and the `jsonl` fuzz target): the whole line
+/// parsed into a [`Value`], then the fields read; `None` where `pick_fields` must fail.
+pub(crate) fn pick_fields_through_value<const N: usize>(
+    json: &[u8],
+    names: &[&str; N],
+) -> Option<[Option<Value>; N]> {
+    let value: Value = serde_json::from_slice(json).ok()?;
+    let object = value.as_object()?;
+    Some(names.map(|name| object.get(name).cloned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// What [`pick_fields`] must agree with: the whole object parsed, then the fields read.
     fn through_value<const N: usize>(json: &str, names: &[&str; N]) -> Option<[Option<Value>; N]> {
-        let value: Value = serde_json::from_str(json).ok()?;
-        let object = value.as_object()?;
-        Some(names.map(|name| object.get(name).cloned()))
+        pick_fields_through_value(json.as_bytes(), names)
     }
 
     #[test]
@@ -131,9 +195,15 @@ mod tests {
             "{\"text\": \"a\"",
             "{\"text\": \"a\",}",
             "{\"text\": tru}",
+            "{\"text\": \"a\", \"x\": \"\\ud800\"}",
+            "{\"text\": \"a\", \"x\": [1e999]}",
+            "{\"text\": \"a\", \"x\": {\"y\": \"\t\"}}",
             "",
         ] {
             assert!(pick_fields(line.as_bytes(), &["text"]).is_err(), "{line}");
+            assert!(pick_fields_through_value(line.as_bytes(), &["text"]).is_none());
         }
+        // Invalid UTF-8 in a field that is not read.
+        assert!(pick_fields(b"{\"text\": \"a\", \"x\": \"\xff\"}", &["text"]).is_err());
     }
 }
