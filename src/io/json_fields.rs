@@ -14,6 +14,7 @@ pub fn pick_fields<const N: usize>(
     json: &[u8],
     names: &[&str; N],
 ) -> Result<[Option<Value>; N], serde_json::Error> {
+    const { assert!(N <= 32, "a key's matches are a 32-bit set") };
     let mut de = serde_json::Deserializer::from_slice(json);
     let fields = Picker { names }.deserialize(&mut de)?;
     de.end()?;
