@@ -2,7 +2,7 @@
 //! results in input order. Memory stays bounded by the model plus one chunk.
 
 use crate::error::{Error, Result};
-use crate::io::{CommentStream, ScoreSink};
+use crate::io::{Comment, CommentStream, ScoreSink};
 use crate::model::{Model, ScoreScratch, Scored};
 use crate::moderate::duplicates::{DuplicateIndex, Repeat};
 use crate::moderate::report::ReportCollector;
@@ -124,25 +124,24 @@ pub fn score_stream(
     let mut summary = BatchSummary::default();
     let chunk_size = options.chunk_size.max(1);
     let mut chunk = Vec::with_capacity(chunk_size);
+    let mut next = Vec::with_capacity(chunk_size);
+    read_chunk(&mut stream, &mut chunk, chunk_size);
     loop {
         if crate::interrupt::requested() {
             summary.interrupted = true;
             break;
         }
-        chunk.clear();
-        for item in stream.by_ref() {
-            let fatal = matches!(&item, Err(e) if !e.is_row_error());
-            chunk.push(item);
-            if fatal || chunk.len() >= chunk_size {
-                break;
-            }
-        }
         if chunk.is_empty() {
             break;
         }
-        // Repeat detection needs no score, so it runs in order beside the scoring, on a thread
-        // of the same pool (with one thread, one after the other).
+        // The next chunk is read ahead unless this one ended the input.
+        let more =
+            chunk.len() >= chunk_size && !matches!(chunk.last(), Some(Err(e)) if !e.is_row_error());
+        // Repeat detection needs no score, so it runs in order beside the scoring, then reads
+        // the next chunk, on a thread of the same pool (with one thread, one after the other).
         let duplicates = &mut state.duplicates;
+        let reader = &mut stream;
+        let ahead = &mut next;
         let (scored, repeats): (Vec<Option<crate::model::Scored>>, Vec<Option<Repeat>>) =
             rayon::join(
                 || {
@@ -158,13 +157,18 @@ pub fn score_stream(
                         .collect()
                 },
                 || {
-                    chunk
+                    let repeats = chunk
                         .iter()
                         .map(|item| match item {
                             Ok(c) if options.duplicates => duplicates.check(&c.id, &c.text),
                             _ => None,
                         })
-                        .collect()
+                        .collect();
+                    ahead.clear();
+                    if more {
+                        read_chunk(reader, ahead, chunk_size);
+                    }
+                    repeats
                 },
             );
         for ((item, result), repeat) in chunk.drain(..).zip(scored).zip(repeats) {
@@ -197,7 +201,101 @@ pub fn score_stream(
                 (Ok(_), None) => unreachable!("every comment is scored"),
             }
         }
+        std::mem::swap(&mut chunk, &mut next);
     }
     sink.finish()?;
     Ok(summary)
+}
+
+/// Reads up to `size` items of `stream` into `out`, stopping after an error that ends the
+/// input.
+fn read_chunk(stream: &mut CommentStream, out: &mut Vec<Result<Comment>>, size: usize) {
+    out.clear();
+    for item in stream.by_ref() {
+        let fatal = matches!(&item, Err(e) if !e.is_row_error());
+        out.push(item);
+        if fatal || out.len() >= size {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keeps the ids and `duplicate_of` of what it is given.
+    #[derive(Default)]
+    struct Rows(Vec<(String, Option<String>)>);
+
+    impl ScoreSink for Rows {
+        fn write(&mut self, comment: &Comment, scored: &Scored) -> Result<()> {
+            self.0
+                .push((comment.id.clone(), scored.duplicate_of.clone()));
+            Ok(())
+        }
+
+        fn finish(&mut self) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    fn comment(id: usize, text: &str) -> Result<Comment> {
+        Ok(Comment {
+            id: id.to_string(),
+            text: text.into(),
+            line: id as u64,
+            ..Comment::default()
+        })
+    }
+
+    /// Seven comments (2 and 5 the same long one, 3 a bad row), then an error that ends the
+    /// input, after which reading fails the test.
+    fn input() -> CommentStream {
+        let copy = "check out my channel for free gift cards and share it with friends";
+        let mut items: Vec<Result<Comment>> = (0..7)
+            .map(|i| comment(i, &format!("comment number {i}")))
+            .collect();
+        items[2] = comment(2, copy);
+        items[5] = comment(5, copy);
+        items[3] = Err(Error::row("in", 4, "a bad row"));
+        items.push(Err(Error::io("in", std::io::Error::other("cut short"))));
+        Box::new(items.into_iter().chain(std::iter::from_fn(|| {
+            panic!("read past the end of the input")
+        })))
+    }
+
+    #[test]
+    fn chunks_read_ahead_keep_order_and_repeats_and_stop_at_an_error_that_ends_the_input() {
+        let model = crate::model::test_models::trained(
+            &["you idiot", "lovely day", "stupid idiot", "nice work"],
+            &[("toxic", &[true, false, true, false])],
+        );
+        for chunk_size in [1, 2, 3, 7, 8, 100] {
+            let mut rows = Rows::default();
+            let mut row_errors = 0;
+            let options = BatchOptions {
+                chunk_size,
+                ..BatchOptions::default()
+            };
+            let result = score_stream(
+                &model,
+                input(),
+                &mut rows,
+                &mut |_| row_errors += 1,
+                &options,
+                &mut BatchState::default(),
+                "in",
+            );
+            assert!(result.is_err(), "the input error ends the run");
+            assert_eq!(row_errors, 1);
+            let ids: Vec<&str> = rows.0.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(
+                ids,
+                ["0", "1", "2", "4", "5", "6"],
+                "chunks of {chunk_size}"
+            );
+            assert_eq!(rows.0[4].1.as_deref(), Some("2"), "chunks of {chunk_size}");
+        }
+    }
 }
