@@ -137,13 +137,13 @@ const MIN_HASH_PARAMS: ([u32; LANES], [u32; LANES]) = {
     (a, b)
 };
 
-/// The MinHash signature of a set of word hashes (xxh3, so already uniform): per function
-/// `h ↦ a·h + b` of [`MIN_HASH_PARAMS`] on the hash's low 32 bits, the least value over the set
+/// The MinHash signature of a set of word hashes (the low 32 bits of xxh3, so already
+/// uniform): per function `h ↦ a·h + b` of [`MIN_HASH_PARAMS`], the least value over the set
 /// (the first [`HASHES`] of [`LANES`]). Multiply-add hashing of uniform keys (the
 /// multiply-shift family: the minimum reads the top bits, which depend on every bit of `h`)
 /// costs a multiplication and an addition a word and function, and in 32-bit lanes eight
 /// functions take one AVX2 instruction each.
-fn min_hashes(words: &[u64]) -> [u32; LANES] {
+fn min_hashes(words: &[u32]) -> [u32; LANES] {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, checked just above.
@@ -155,17 +155,16 @@ fn min_hashes(words: &[u64]) -> [u32; LANES] {
 /// [`min_hashes`] compiled for AVX2: the same code, so the same answers.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn min_hashes_avx2(words: &[u64]) -> [u32; LANES] {
+unsafe fn min_hashes_avx2(words: &[u32]) -> [u32; LANES] {
     min_hashes_portable(words)
 }
 
 /// [`min_hashes`] for any CPU.
 #[inline(always)]
-fn min_hashes_portable(words: &[u64]) -> [u32; LANES] {
+fn min_hashes_portable(words: &[u32]) -> [u32; LANES] {
     let (a, b) = &MIN_HASH_PARAMS;
     let mut mins = [u32::MAX; LANES];
     for &h in words {
-        let h = h as u32;
         for k in 0..LANES {
             mins[k] = mins[k].min(h.wrapping_mul(a[k]).wrapping_add(b[k]));
         }
@@ -232,10 +231,8 @@ impl DuplicateIndex {
         let mut set: Vec<u32> = self.words.iter().map(|&h| h as u32).collect();
         set.sort_unstable();
         set.dedup();
-        // MinHash over the distinct word hashes: a repeated word cannot change a minimum.
-        self.words.sort_unstable();
-        self.words.dedup();
-        let mins = min_hashes(&self.words);
+        // MinHash over the word set: it holds the low 32 bits the functions read, once each.
+        let mins = min_hashes(&set);
         let mut band_keys = [0u64; BANDS];
         for (b, key) in band_keys.iter_mut().enumerate() {
             let mut bytes = [0u8; 1 + 4 * ROWS];
@@ -353,9 +350,9 @@ mod tests {
         };
         let mut hits = 0;
         for t in 0..trials {
-            let word = |i: u64| xxh3_64(&(t << 32 | i).to_le_bytes());
-            let a: Vec<u64> = (0..n as u64).map(word).collect();
-            let b: Vec<u64> = (0..shared as u64)
+            let word = |i: u64| xxh3_64(&(t << 32 | i).to_le_bytes()) as u32;
+            let a: Vec<u32> = (0..n as u64).map(word).collect();
+            let b: Vec<u32> = (0..shared as u64)
                 .chain((0..(n - shared) as u64).map(|i| 1_000_000 + i))
                 .map(word)
                 .collect();
@@ -407,7 +404,9 @@ mod tests {
         let mins = min_hashes(&[1, 2, 3]);
         assert!(mins.iter().collect::<std::collections::HashSet<_>>().len() == LANES);
         // The AVX2 build answers as the portable one.
-        let words: Vec<u64> = (0..100u64).map(|i| xxh3_64(&i.to_le_bytes())).collect();
+        let words: Vec<u32> = (0..100u64)
+            .map(|i| xxh3_64(&i.to_le_bytes()) as u32)
+            .collect();
         for n in [0, 1, 7, 100] {
             assert_eq!(min_hashes(&words[..n]), min_hashes_portable(&words[..n]));
         }
