@@ -291,8 +291,40 @@ fn eval_reports_metrics_as_table_and_json() {
         assert_eq!(total, 20);
         assert!(l["pr_auc"].as_f64().is_some() && l["f1"].as_f64().is_some());
     }
+    assert_eq!(v["pass_seconds"].as_array().unwrap().len(), 1);
     let o = run(&["eval", "--model", model(), "-i", &fixture("heldout.csv")]);
     assert!(stdout(&o).contains("| toxic |") && stdout(&o).contains("mean ROC AUC"));
+    assert!(
+        stdout(&o).contains("comments/s (one pass)"),
+        "{}",
+        stdout(&o)
+    );
+    // Several passes, each from empty caches: every pass timed, the same metrics.
+    let o = run(&[
+        "eval",
+        "--model",
+        model(),
+        "-i",
+        &fixture("heldout.csv"),
+        "--json",
+        "--passes",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let w: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(w["pass_seconds"].as_array().unwrap().len(), 3);
+    assert_eq!(w["scoring_seconds"], w["pass_seconds"][0]);
+    assert_eq!(w["labels"], v["labels"]);
+    let o = run(&[
+        "eval",
+        "-m",
+        model(),
+        "-i",
+        &fixture("heldout.csv"),
+        "--passes",
+        "0",
+    ]);
+    assert!(!o.status.success());
 }
 
 #[test]
