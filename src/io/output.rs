@@ -52,6 +52,29 @@ fn rounded(p: f32) -> f64 {
     (p as f64 * 1e6).round() / 1e6
 }
 
+/// Appends `p` rounded to 6 decimals to `out`, as `format!("{:.6}", rounded(p))` writes it:
+/// for a probability in [0, 1] the digits of the integer number of millionths, without
+/// floating-point formatting or an allocation (CSV output writes millions of them).
+fn push_six_decimals(p: f32, out: &mut Vec<u8>) {
+    if !(0.0..=1.0).contains(&p) || p.is_sign_negative() {
+        // Not a probability (or -0.0, which formats with its sign): the general way.
+        out.extend_from_slice(format!("{:.6}", rounded(p)).as_bytes());
+        return;
+    }
+    // `rounded(p)` is the double nearest millionths / 10⁶, so its 6 decimals are exactly
+    // those of `millionths`.
+    let millionths = (p as f64 * 1e6).round() as u32;
+    out.push(b'0' + (millionths / 1_000_000) as u8);
+    out.push(b'.');
+    let mut digits = [0u8; 6];
+    let mut rest = millionths % 1_000_000;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    out.extend_from_slice(&digits);
+}
+
 /// Explanations in one line: `toxic: idiot (+1.23), moron (+0.80); spam: ...`.
 pub fn why_line(scored: &Scored) -> String {
     scored
@@ -76,6 +99,9 @@ pub struct CsvSink<W: Write> {
     explain: bool,
     threaded: bool,
     header_written: bool,
+    /// The row being written, and the bytes of one field: reused from row to row.
+    record: csv::ByteRecord,
+    field: Vec<u8>,
 }
 
 impl<W: Write> CsvSink<W> {
@@ -88,6 +114,8 @@ impl<W: Write> CsvSink<W> {
             explain,
             threaded,
             header_written: false,
+            record: csv::ByteRecord::new(),
+            field: Vec::new(),
         }
     }
 
@@ -114,34 +142,39 @@ impl<W: Write> ScoreSink for CsvSink<W> {
         if !self.header_written {
             self.header()?;
         }
-        let mut rec = Vec::with_capacity(self.labels.len() + 8);
-        rec.push(comment.id.clone());
+        let (rec, field) = (&mut self.record, &mut self.field);
+        rec.clear();
+        rec.push_field(comment.id.as_bytes());
         if self.threaded {
             for v in [&comment.thread, &comment.parent, &comment.author] {
-                rec.push(v.clone().unwrap_or_default());
+                rec.push_field(v.as_deref().unwrap_or_default().as_bytes());
             }
         }
-        rec.extend(
-            scored
-                .probabilities
-                .iter()
-                .map(|&p| format!("{:.6}", rounded(p))),
-        );
-        rec.push(
-            scored
-                .verdict
-                .flags
-                .iter()
-                .map(|&i| self.labels[i].as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
-        rec.push(scored.verdict.decision.to_string());
-        rec.push(scored.duplicate_of.clone().unwrap_or_default());
-        if self.explain {
-            rec.push(why_line(scored));
+        for &p in &scored.probabilities {
+            field.clear();
+            push_six_decimals(p, field);
+            rec.push_field(field);
         }
-        self.writer.write_record(&rec).map_err(csv_error)
+        field.clear();
+        for (k, &i) in scored.verdict.flags.iter().enumerate() {
+            if k > 0 {
+                field.push(b';');
+            }
+            field.extend_from_slice(self.labels[i].as_bytes());
+        }
+        rec.push_field(field);
+        rec.push_field(scored.verdict.decision.as_str().as_bytes());
+        rec.push_field(
+            scored
+                .duplicate_of
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        if self.explain {
+            rec.push_field(why_line(scored).as_bytes());
+        }
+        self.writer.write_byte_record(rec).map_err(csv_error)
     }
 
     fn finish(&mut self) -> Result<()> {
@@ -227,5 +260,49 @@ impl<W: Write> ScoreSink for JsonlSink<W> {
 
     fn finish(&mut self) -> Result<()> {
         self.out.flush().map_err(output_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn six(p: f32) -> String {
+        let mut out = Vec::new();
+        push_six_decimals(p, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn six_decimals_are_those_of_the_general_formatting() {
+        let general = |p: f32| format!("{:.6}", rounded(p));
+        // Every millionth, and the floats on either side of each half-millionth, where
+        // rounding turns.
+        for n in 0..=1_000_000u32 {
+            let at = (n as f64 / 1e6) as f32;
+            let half = ((n as f64 + 0.5) / 1e6) as f32;
+            for p in [at, half, half.next_down(), half.next_up()] {
+                if (0.0..=1.0).contains(&p) {
+                    assert_eq!(six(p), general(p), "{p:e}");
+                }
+            }
+        }
+        for p in [
+            0.0,
+            1.0,
+            f32::MIN_POSITIVE,
+            1e-30,
+            0.9999995,
+            0.99999994,
+            1.0f32.next_down(),
+        ] {
+            assert_eq!(six(p), general(p), "{p:e}");
+        }
+        // Outside [0, 1] (never a probability) it is the general formatting too.
+        for p in [-0.0, -1e-9, 1.5, f32::NAN, f32::INFINITY] {
+            assert_eq!(six(p), general(p), "{p:e}");
+        }
+        assert_eq!(six(0.25), "0.250000");
+        assert_eq!(six(1.0), "1.000000");
     }
 }
