@@ -41,6 +41,10 @@ struct Seen {
 /// Remembers the comments of a batch and tells which ones repeat an earlier one.
 #[derive(Debug, Default)]
 pub struct DuplicateIndex {
+    /// Hash of a comment's raw text → the entry it was found to be or repeat: a byte-for-byte
+    /// copy (the commonest kind) is known without reading its words.
+    raw: FxHashMap<u64, u32>,
+    /// Hash of a comment's lowercased words → its entry.
     exact: FxHashMap<u64, usize>,
     /// Per band key: the last comment that has it (in `members`) and how many have it.
     bands: FxHashMap<u64, (u32, u32)>,
@@ -48,9 +52,10 @@ pub struct DuplicateIndex {
     /// words, and the previous member of the same bucket (`u32::MAX` ends the list).
     members: Vec<Member>,
     seen: Vec<Seen>,
-    /// Working buffers: the comment's lowercased words joined by spaces, and their hashes.
+    /// Working buffers: the comment's lowercased words joined by spaces, and where each word
+    /// is in them.
     joined: String,
-    words: Vec<u64>,
+    spans: Vec<(u32, u32)>,
     /// Candidates of the comment being checked.
     candidates: Vec<u32>,
 }
@@ -184,10 +189,11 @@ impl DuplicateIndex {
     }
 
     /// Reads the lowercased words of letters and digits of `text` into `joined` (joined by
-    /// single spaces) and their hashes into `words`; returns the number of characters in them.
+    /// single spaces) and where each one is in `joined` into `spans`; returns the number of
+    /// characters in them.
     fn read_words(&mut self, text: &str) -> usize {
         self.joined.clear();
-        self.words.clear();
+        self.spans.clear();
         let mut letters = 0usize;
         for w in text.split(|c: char| !chars::is_alphanumeric(c)) {
             if w.is_empty() {
@@ -212,23 +218,43 @@ impl DuplicateIndex {
                     letters += 1;
                 }
             }
-            self.words.push(xxh3_64(&self.joined.as_bytes()[start..]));
+            self.spans.push((start as u32, self.joined.len() as u32));
         }
         letters
     }
 
+    /// Remembers that the raw text whose hash is `raw_key` is (or repeats) entry `idx`.
+    fn remember_raw(&mut self, raw_key: u64, idx: usize) {
+        if self.raw.len() < MAX_ENTRIES {
+            self.raw.insert(raw_key, idx as u32);
+        }
+    }
+
     /// Records a comment and returns the earlier comment it repeats, if any.
     pub fn check(&mut self, id: &str, text: &str) -> Option<Repeat> {
+        // The same bytes as a comment already judged: the same answer, as the index only ever
+        // adds later entries (so the earliest similar one stays the same).
+        let raw_key = xxh3_64(text.as_bytes());
+        if let Some(&idx) = self.raw.get(&raw_key) {
+            return Some(self.repeat_of(idx as usize));
+        }
         let letters = self.read_words(text);
-        if letters < MIN_CHARS || self.words.len() < MIN_WORDS {
+        if letters < MIN_CHARS || self.spans.len() < MIN_WORDS {
             return None;
         }
         let exact_key = xxh3_64(self.joined.as_bytes());
         if let Some(&idx) = self.exact.get(&exact_key) {
             // The same words as an earlier comment: no need for its word set or MinHash.
+            self.remember_raw(raw_key, idx);
             return Some(self.repeat_of(idx));
         }
-        let mut set: Vec<u32> = self.words.iter().map(|&h| h as u32).collect();
+        // The word set: the low 32 bits of each word's hash, sorted, once each.
+        let joined = self.joined.as_bytes();
+        let mut set: Vec<u32> = self
+            .spans
+            .iter()
+            .map(|&(a, b)| xxh3_64(&joined[a as usize..b as usize]) as u32)
+            .collect();
         set.sort_unstable();
         set.dedup();
         // MinHash over the word set: it holds the low 32 bits the functions read, once each.
@@ -263,6 +289,7 @@ impl DuplicateIndex {
             .map(|&idx| idx as usize)
             .find(|&idx| similar(&self.seen[idx].words, &set));
         if let Some(idx) = found {
+            self.remember_raw(raw_key, idx);
             return Some(self.repeat_of(idx));
         }
         if self.seen.len() < MAX_ENTRIES {
@@ -273,6 +300,7 @@ impl DuplicateIndex {
                 words: set,
             });
             self.exact.insert(exact_key, idx);
+            self.remember_raw(raw_key, idx);
             let len = self.seen[idx].words.len() as u32;
             for k in band_keys {
                 let (last, count) = self.bands.entry(k).or_insert((u32::MAX, 0));
@@ -369,6 +397,10 @@ mod tests {
             "ΟΔΥΣΣΕΥΣ και ΣΙΣΥΦΟΣ: Σ σ ς",
             "Ärger über STRAßE — İstanbul ǅemal",
             "Привет, МИР! ёЁ 123 ٣٤ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀 🙂x",
+            "  leading, trailing  ",
+            "a",
+            "日本語のテキスト、中文。½ ²³ ⅷ x²",
+            "é",
             "",
         ];
         let mut index = DuplicateIndex::default();
@@ -384,8 +416,12 @@ mod tests {
                 letters,
                 words.iter().map(|w| w.chars().count()).sum::<usize>()
             );
-            let hashes: Vec<u64> = words.iter().map(|w| xxh3_64(w.as_bytes())).collect();
-            assert_eq!(index.words, hashes);
+            let spans: Vec<&str> = index
+                .spans
+                .iter()
+                .map(|&(a, b)| &index.joined[a as usize..b as usize])
+                .collect();
+            assert_eq!(spans, words, "{text}");
         }
     }
 
@@ -472,5 +508,13 @@ mod tests {
             ),
             None
         );
+        // Byte-for-byte copies of a near copy and of an exact-words copy name the same first
+        // comment, and count on.
+        let r = index.check("h", near).unwrap();
+        assert_eq!((r.first.as_str(), r.copies), ("a", 4));
+        let r = index.check("i", &spam.to_uppercase()).unwrap();
+        assert_eq!((r.first.as_str(), r.copies), ("a", 5));
+        assert_eq!(index.raw.len(), 5, "a, b, c, d and g");
+        assert_eq!(index.check("j", "first!"), None);
     }
 }
