@@ -282,6 +282,9 @@ pub(crate) struct FastScratch {
     /// Chunk hash → the chunk entry's offset in `chunk_arena` (see `C_HEADER`).
     chunk_index: FeatureTable,
     chunk_arena: Vec<u32>,
+    /// Hash of a comment analysed whole → its entry in `chunk_arena` (see
+    /// [`Model::resolve_whole_cached`]).
+    whole_index: FeatureTable,
     /// The current comment's chunks: hash, byte start (then the chunk entry's offset) and end.
     chunk_spans: Vec<(u64, u32, u32)>,
     /// Hash of each token of the current comment.
@@ -313,6 +316,7 @@ impl FastScratch {
         self.entries = 0;
         self.chunk_index.clear();
         self.chunk_arena.clear();
+        self.whole_index.clear();
         self.labels = labels;
     }
 }
@@ -619,6 +623,41 @@ impl Model {
         cues
     }
 
+    /// [`Model::resolve_whole`] through a cache of its own: a comment analysed whole (letters
+    /// written apart over its chunks) is keyed by its text, and a copy of it takes its token
+    /// entries from there instead of being analysed again. The entry, in `chunk_arena`, has
+    /// the layout of a chunk entry (see `C_HEADER`) with the shouting cue in `C_PROFILE`.
+    fn resolve_whole_cached(
+        &self,
+        text: &str,
+        s: &mut FastScratch,
+        rows: FeatureRows,
+    ) -> (bool, u32) {
+        let h = xxh3_64(text.as_bytes());
+        if let Some(off) = s.whole_index.get(h) {
+            let entry = &s.chunk_arena[off as usize..];
+            let tokens = &entry[C_HEADER..C_HEADER + entry[C_TOKENS] as usize];
+            for &t in tokens {
+                prefetch(s.arena.as_ptr().wrapping_add((t & !JOINED) as usize));
+            }
+            s.offsets.clear();
+            s.offsets.extend_from_slice(tokens);
+            return (entry[C_PROFILE] != 0, entry[C_CAPITAL_WORDS]);
+        }
+        let (shouting, capital_words) = self.resolve_whole(text, s, rows);
+        let off = s.chunk_arena.len();
+        s.chunk_arena.extend_from_slice(&[
+            u32::from(shouting),
+            0,
+            0,
+            capital_words,
+            s.offsets.len() as u32,
+        ]);
+        s.chunk_arena.extend_from_slice(&s.offsets);
+        s.whole_index.insert_growing(h, off as u32);
+        (shouting, capital_words)
+    }
+
     /// Resolves the tokens of `text` to cache entries into `s.offsets` (emptying the caches
     /// first when they belong to another model or are past their bounds) and starts a new
     /// comment stamp; returns whether the comment is shouted and its number of all-capital
@@ -646,7 +685,7 @@ impl Model {
                 (case.shouting(), case.capital_words)
             }
             Some(_) => (false, 0),
-            None => self.resolve_whole(text, s, rows),
+            None => self.resolve_whole_cached(text, s, rows),
         }
     }
 
@@ -1040,12 +1079,20 @@ mod tests {
 
     /// Bits of the fast path's probabilities of `texts`, from a fresh scratch.
     fn fast_bits(model: &crate::model::Model, texts: &[&str]) -> Vec<Vec<u32>> {
-        let mut scratch = ScoreScratch::default();
+        fast_bits_with(model, texts, &mut ScoreScratch::default())
+    }
+
+    /// Bits of the fast path's probabilities of `texts`, through `scratch`.
+    fn fast_bits_with(
+        model: &crate::model::Model,
+        texts: &[&str],
+        scratch: &mut ScoreScratch,
+    ) -> Vec<Vec<u32>> {
         texts
             .iter()
             .map(|t| {
                 let mut p = Vec::new();
-                model.probabilities(t, &mut scratch, &mut p);
+                model.probabilities(t, scratch, &mut p);
                 p.iter().map(|x| x.to_bits()).collect()
             })
             .collect()
@@ -1089,6 +1136,40 @@ mod tests {
             lexicon.parts(),
             "built the same again"
         );
+    }
+
+    #[test]
+    fn a_copy_of_a_comment_analysed_whole_comes_from_the_cache() {
+        let texts = [
+            "you idiot, you stupid idiot",
+            "what a lovely day for a walk",
+            "stupid people, stupid ideas",
+            "nice work on the article, thanks",
+        ];
+        let model =
+            crate::model::test_models::trained(&texts, &[("toxic", &[true, false, true, false])]);
+        // Letters written apart over chunks: analysed whole.
+        let spaced = ["you are s t u p i d", "W H A T a lovely day, i d i o t"];
+        let mut scratch = ScoreScratch::default();
+        let first = fast_bits_with(&model, &spaced, &mut scratch);
+        assert_eq!(scratch.fast.whole_index.iter().count(), 2);
+        let (entries, arena) = (scratch.fast.entries, scratch.fast.chunk_arena.len());
+        let again = fast_bits_with(&model, &spaced, &mut scratch);
+        assert_eq!(again, first, "the same bits from the cache");
+        assert_eq!(
+            (scratch.fast.entries, scratch.fast.chunk_arena.len()),
+            (entries, arena),
+            "nothing analysed again"
+        );
+        assert_eq!(fast_bits(&model, &spaced), first, "as from a fresh scratch");
+        for text in spaced {
+            let (mut fast, mut plain) = (Vec::new(), Vec::new());
+            model.probabilities(text, &mut scratch, &mut fast);
+            model.probabilities_plain(text, &mut ScoreScratch::default(), &mut plain);
+            for (x, y) in fast.iter().zip(&plain) {
+                assert!((x - y).abs() < 1e-5, "{text:?}: {fast:?} vs {plain:?}");
+            }
+        }
     }
 
     #[test]
