@@ -263,16 +263,15 @@ fn score_csv_keeps_ids_order_and_header() {
 
 #[test]
 fn eval_reports_metrics_as_table_and_json() {
-    let o = run(&[
-        "eval",
-        "--model",
-        model(),
-        "-i",
-        &fixture("heldout.csv"),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let heldout = fixture("heldout.csv");
+    let eval_json = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["eval", "--model", model(), "-i", &heldout, "--json"];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let v = eval_json(&[]);
     let labels = v["labels"].as_array().unwrap();
     assert_eq!(labels.len(), 2);
     for l in labels {
@@ -292,7 +291,7 @@ fn eval_reports_metrics_as_table_and_json() {
         assert!(l["pr_auc"].as_f64().is_some() && l["f1"].as_f64().is_some());
     }
     assert_eq!(v["pass_seconds"].as_array().unwrap().len(), 1);
-    let o = run(&["eval", "--model", model(), "-i", &fixture("heldout.csv")]);
+    let o = run(&["eval", "--model", model(), "-i", &heldout]);
     assert!(stdout(&o).contains("| toxic |") && stdout(&o).contains("mean ROC AUC"));
     assert!(
         stdout(&o).contains("comments/s (one pass)"),
@@ -300,30 +299,11 @@ fn eval_reports_metrics_as_table_and_json() {
         stdout(&o)
     );
     // Several passes, each from empty caches: every pass timed, the same metrics.
-    let o = run(&[
-        "eval",
-        "--model",
-        model(),
-        "-i",
-        &fixture("heldout.csv"),
-        "--json",
-        "--passes",
-        "3",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let w: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let w = eval_json(&["--passes", "3"]);
     assert_eq!(w["pass_seconds"].as_array().unwrap().len(), 3);
     assert_eq!(w["scoring_seconds"], w["pass_seconds"][0]);
     assert_eq!(w["labels"], v["labels"]);
-    let o = run(&[
-        "eval",
-        "-m",
-        model(),
-        "-i",
-        &fixture("heldout.csv"),
-        "--passes",
-        "0",
-    ]);
+    let o = run(&["eval", "-m", model(), "-i", &heldout, "--passes", "0"]);
     assert!(!o.status.success());
 }
 
