@@ -3,8 +3,8 @@
 # by repeating every shared test split (each copy with its own ids), also zstd-compressed, and
 # scores it with the default model on all cores. Prints wall time, comments/s and peak RSS for
 # a load-only run, prefixes of 50 and 250 MB and the whole file (plain and .zst), and when the
-# first output row appears. Peak RSS should not grow with the input: the model, two chunks of
-# comments (the one being scored and the next, read ahead) and the bounded per-run caches.
+# first output row appears. Peak RSS should not grow with the input: the model, three chunks of
+# comments (being written, being scored, read ahead) and the bounded per-run caches.
 #
 #   scripts/big-input.sh              (SIZE_MB=1024; needs /usr/bin/time and zstd)
 #   SIZE_MB=256 MODEL=/tmp/jig.model scripts/big-input.sh

@@ -1,5 +1,6 @@
 //! Batch scoring: read comments in chunks, score each chunk on every worker thread, write the
-//! results in input order. Memory stays bounded by the model plus one chunk.
+//! results in input order, each chunk while the next is scored. Memory stays bounded by the
+//! model, three chunks and the per-run caches.
 
 use crate::error::{Error, Result};
 use crate::io::{Comment, CommentStream, ScoreSink};
@@ -109,8 +110,16 @@ fn apply_repeat(model: &Model, scored: &mut Scored, repeat: Repeat) {
     scored.verdict.decision = scored.verdict.decision.max(floor);
 }
 
+/// A comment of a chunk as it is read, its score (`None` for a row that could not be read)
+/// and the earlier comment it repeats.
+type Done = (Result<Comment>, Option<Scored>, Option<Repeat>);
+
 /// Scores every comment of `stream` into `sink`. Row errors go to `on_row_error` and the run
 /// goes on; an error that makes the input unreadable ends the run.
+///
+/// A pipeline over chunks: while the pool scores a chunk (and, beside it, checks its repeats
+/// in order and reads the next chunk), the calling thread writes the chunk before it. So three
+/// chunks are in memory at most, and the first rows come out once the second chunk is scored.
 pub fn score_stream(
     model: &Model,
     mut stream: CommentStream,
@@ -125,86 +134,127 @@ pub fn score_stream(
     let chunk_size = options.chunk_size.max(1);
     let mut chunk = Vec::with_capacity(chunk_size);
     let mut next = Vec::with_capacity(chunk_size);
+    // The chunk before this one, scored and checked: written while this one is scored.
+    let mut done: Vec<Done> = Vec::new();
+    let BatchState { duplicates, report } = state;
+    let mut writer = ChunkWriter {
+        model,
+        sink,
+        on_row_error,
+        report,
+        input_name,
+    };
     read_chunk(&mut stream, &mut chunk, chunk_size);
     loop {
         if crate::interrupt::requested() {
             summary.interrupted = true;
-            break;
         }
-        if chunk.is_empty() {
+        if summary.interrupted || chunk.is_empty() {
+            writer.write(&mut done, &mut summary)?;
             break;
         }
         // The next chunk is read ahead unless this one ended the input.
         let more =
             chunk.len() >= chunk_size && !matches!(chunk.last(), Some(Err(e)) if !e.is_row_error());
-        // Repeat detection needs no score, so it runs in order beside the scoring, then reads
-        // the next chunk, on a thread of the same pool (with one thread, one after the other).
-        let duplicates = &mut state.duplicates;
-        let reader = &mut stream;
-        let ahead = &mut next;
-        let (scored, repeats): (Vec<Option<crate::model::Scored>>, Vec<Option<Repeat>>) =
-            rayon::join(
-                || {
-                    chunk
-                        .par_iter()
-                        .map(|item| {
-                            item.as_ref().ok().map(|c| {
-                                pool.with(|scratch| {
-                                    model.score(&c.text, scratch, options.explain_top)
+        let mut checked = None;
+        let written = rayon::in_place_scope(|scope| {
+            let (chunk, duplicates, reader, ahead, pool) =
+                (&chunk, &mut *duplicates, &mut stream, &mut next, &pool);
+            let checked = &mut checked;
+            scope.spawn(move |_| {
+                // Repeat detection needs no score, so it runs in order beside the scoring,
+                // then reads the next chunk (with one thread, one after the other).
+                *checked = Some(rayon::join(
+                    || -> Vec<Option<Scored>> {
+                        chunk
+                            .par_iter()
+                            .map(|item| {
+                                item.as_ref().ok().map(|c| {
+                                    pool.with(|scratch| {
+                                        model.score(&c.text, scratch, options.explain_top)
+                                    })
                                 })
                             })
-                        })
-                        .collect()
-                },
-                || {
-                    let repeats = chunk
-                        .iter()
-                        .map(|item| match item {
-                            Ok(c) if options.duplicates => duplicates.check(&c.id, &c.text),
-                            _ => None,
-                        })
-                        .collect();
-                    ahead.clear();
-                    if more {
-                        read_chunk(reader, ahead, chunk_size);
-                    }
-                    repeats
-                },
-            );
-        for ((item, result), repeat) in chunk.drain(..).zip(scored).zip(repeats) {
+                            .collect()
+                    },
+                    || -> Vec<Option<Repeat>> {
+                        let repeats = chunk
+                            .iter()
+                            .map(|item| match item {
+                                Ok(c) if options.duplicates => duplicates.check(&c.id, &c.text),
+                                _ => None,
+                            })
+                            .collect();
+                        ahead.clear();
+                        if more {
+                            read_chunk(reader, ahead, chunk_size);
+                        }
+                        repeats
+                    },
+                ));
+            });
+            writer.write(&mut done, &mut summary)
+        });
+        written?;
+        let (scored, repeats) = checked.expect("the scope ran its job");
+        done.extend(
+            chunk
+                .drain(..)
+                .zip(scored)
+                .zip(repeats)
+                .map(|((item, scored), repeat)| (item, scored, repeat)),
+        );
+        std::mem::swap(&mut chunk, &mut next);
+    }
+    writer.sink.finish()?;
+    Ok(summary)
+}
+
+/// Writes scored chunks in order, counting them into the run's summary and report.
+struct ChunkWriter<'a> {
+    model: &'a Model,
+    sink: &'a mut dyn ScoreSink,
+    on_row_error: &'a mut dyn FnMut(&Error),
+    report: &'a mut Option<ReportCollector>,
+    input_name: &'a str,
+}
+
+impl ChunkWriter<'_> {
+    /// Writes and empties `done`; an error that ended the input ends the run here, after what
+    /// came before it is flushed.
+    fn write(&mut self, done: &mut Vec<Done>, summary: &mut BatchSummary) -> Result<()> {
+        for (item, scored, repeat) in done.drain(..) {
             summary.read += 1;
-            match (item, result) {
+            match (item, scored) {
                 (Ok(comment), Some(mut s)) => {
                     if let Some(repeat) = repeat {
-                        apply_repeat(model, &mut s, repeat);
+                        apply_repeat(self.model, &mut s, repeat);
                         summary.duplicates += 1;
                     }
-                    if let Some(report) = state.report.as_mut() {
-                        report.add(&comment, &s, input_name);
+                    if let Some(report) = self.report.as_mut() {
+                        report.add(&comment, &s, self.input_name);
                     }
                     match s.verdict.decision {
                         Decision::Allow => summary.allow += 1,
                         Decision::Review => summary.review += 1,
                         Decision::Block => summary.block += 1,
                     }
-                    sink.write(&comment, &s)?;
+                    self.sink.write(&comment, &s)?;
                     summary.scored += 1;
                 }
                 (Err(e), _) if e.is_row_error() => {
                     summary.errors += 1;
-                    on_row_error(&e);
+                    (self.on_row_error)(&e);
                 }
                 (Err(e), _) => {
-                    sink.finish()?;
+                    self.sink.finish()?;
                     return Err(e);
                 }
                 (Ok(_), None) => unreachable!("every comment is scored"),
             }
         }
-        std::mem::swap(&mut chunk, &mut next);
+        Ok(())
     }
-    sink.finish()?;
-    Ok(summary)
 }
 
 /// Reads up to `size` items of `stream` into `out`, stopping after an error that ends the
