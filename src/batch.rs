@@ -119,7 +119,7 @@ type Done = (Result<Comment>, Option<Scored>, Option<Repeat>);
 ///
 /// A pipeline over chunks: while the pool scores a chunk (and, beside it, checks its repeats
 /// in order and reads the next chunk), the calling thread writes the chunk before it. So three
-/// chunks are in memory at most, and the first rows come out once the second chunk is scored.
+/// chunks are in memory at most, and a chunk's rows come out once the chunk after it is read.
 pub fn score_stream(
     model: &Model,
     mut stream: CommentStream,
