@@ -1,6 +1,6 @@
 //! Builds, at compile time, the hash table of the English word list that de-obfuscation
 //! consults (`src/text/dictionary.rs`), so that no run pays for building it: keys and ranks as
-//! little-endian arrays in `OUT_DIR`, laid out exactly as `dictionary::known` probes them.
+//! little-endian arrays in `OUT_DIR`, laid out exactly as `dictionary::listed_rank` probes them.
 
 use std::path::Path;
 

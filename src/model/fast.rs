@@ -646,13 +646,11 @@ impl Model {
         }
         let (shouting, capital_words) = self.resolve_whole(text, s, rows);
         let off = s.chunk_arena.len();
-        s.chunk_arena.extend_from_slice(&[
-            u32::from(shouting),
-            0,
-            0,
-            capital_words,
-            s.offsets.len() as u32,
-        ]);
+        let mut header = [0u32; C_HEADER];
+        header[C_PROFILE] = u32::from(shouting);
+        header[C_CAPITAL_WORDS] = capital_words;
+        header[C_TOKENS] = s.offsets.len() as u32;
+        s.chunk_arena.extend_from_slice(&header);
         s.chunk_arena.extend_from_slice(&s.offsets);
         s.whole_index.insert_growing(h, off as u32);
         (shouting, capital_words)
