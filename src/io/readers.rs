@@ -524,32 +524,75 @@ fn next_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, path: &Path) -> Opti
     }
 }
 
-/// Comments from JSON Lines: one object per line with a text field and an optional id.
-pub struct JsonlComments<R: BufRead> {
+/// The non-blank lines of a line-based input (a byte-order mark before the first is dropped),
+/// with their line numbers; shared by the JSON Lines and plain-text readers.
+struct ContentLines<R: BufRead> {
     reader: R,
     path: PathBuf,
-    text_field: String,
-    id_field: String,
+    /// The current line's bytes, without its line ending.
     buf: Vec<u8>,
+    /// The current line's number (1-based).
     line: u64,
     done: bool,
 }
 
-impl<R: BufRead> JsonlComments<R> {
-    fn new(reader: R, path: PathBuf, spec: &InputSpec) -> Self {
-        JsonlComments {
+impl<R: BufRead> ContentLines<R> {
+    fn new(reader: R, path: PathBuf) -> Self {
+        ContentLines {
             reader,
             path,
-            text_field: spec.text_column.clone().unwrap_or_else(|| "text".into()),
-            id_field: spec.id_column.clone().unwrap_or_else(|| "id".into()),
             buf: Vec::new(),
             line: 0,
             done: false,
         }
     }
 
+    /// Moves to the next non-blank line; `None` at the end or after a read error.
+    fn advance(&mut self) -> Option<Result<()>> {
+        while !self.done {
+            match next_line(&mut self.reader, &mut self.buf, &self.path) {
+                None => self.done = true,
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Some(Ok(())) => {
+                    self.line += 1;
+                    if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                        self.buf.drain(..3);
+                    }
+                    if !self.buf.iter().all(u8::is_ascii_whitespace) {
+                        return Some(Ok(()));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// An error about the current line.
+    fn error(&self, message: impl Into<String>) -> Error {
+        Error::row(&self.path, self.line, message)
+    }
+}
+
+/// Comments from JSON Lines: one object per line with a text field and an optional id.
+pub struct JsonlComments<R: BufRead> {
+    lines: ContentLines<R>,
+    text_field: String,
+    id_field: String,
+}
+
+impl<R: BufRead> JsonlComments<R> {
+    fn new(reader: R, path: PathBuf, spec: &InputSpec) -> Self {
+        JsonlComments {
+            lines: ContentLines::new(reader, path),
+            text_field: spec.text_column.clone().unwrap_or_else(|| "text".into()),
+            id_field: spec.id_column.clone().unwrap_or_else(|| "id".into()),
+        }
+    }
     fn parse(&self) -> Result<Comment> {
-        let bad = |m: String| Error::row(&self.path, self.line, m);
+        let bad = |m: String| self.lines.error(m);
         let names = [
             self.text_field.as_str(),
             self.id_field.as_str(),
@@ -559,7 +602,7 @@ impl<R: BufRead> JsonlComments<R> {
         ];
         // Only the fields read are built; a line that is not one JSON object is parsed again
         // whole, to say what is wrong with it.
-        let [text, id, thread, parent, author] = match pick_fields(&self.buf, &names) {
+        let [text, id, thread, parent, author] = match pick_fields(&self.lines.buf, &names) {
             Ok(fields) => fields,
             Err(e) => return Err(self.explain_bad_line(e)),
         };
@@ -576,11 +619,11 @@ impl<R: BufRead> JsonlComments<R> {
                 Some(_) => Err(bad(format!("field '{name}' is not a string or number"))),
             }
         };
-        let id = scalar(id, &self.id_field)?.unwrap_or_else(|| self.line.to_string());
+        let id = scalar(id, &self.id_field)?.unwrap_or_else(|| self.lines.line.to_string());
         Ok(Comment {
             id,
             text,
-            line: self.line,
+            line: self.lines.line,
             thread: scalar(thread, "thread")?,
             parent: scalar(parent, "parent")?,
             author: scalar(author, "author")?,
@@ -589,12 +632,12 @@ impl<R: BufRead> JsonlComments<R> {
 
     /// The error for a line whose fields could not be read (`picking` says why).
     fn explain_bad_line(&self, picking: serde_json::Error) -> Error {
-        let message = match serde_json::from_slice::<serde_json::Value>(&self.buf) {
+        let message = match serde_json::from_slice::<serde_json::Value>(&self.lines.buf) {
             Err(e) => format!("invalid JSON: {e}"),
             Ok(v) if !v.is_object() => "expected a JSON object".into(),
             Ok(_) => format!("invalid JSON: {picking}"),
         };
-        Error::row(&self.path, self.line, message)
+        self.lines.error(message)
     }
 }
 
@@ -602,46 +645,22 @@ impl<R: BufRead> Iterator for JsonlComments<R> {
     type Item = Result<Comment>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            match next_line(&mut self.reader, &mut self.buf, &self.path) {
-                None => self.done = true,
-                Some(Err(e)) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-                Some(Ok(())) => {
-                    self.line += 1;
-                    if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
-                        self.buf.drain(..3);
-                    }
-                    if self.buf.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    return Some(self.parse());
-                }
-            }
-        }
-        None
+        Some(match self.lines.advance()? {
+            Ok(()) => self.parse(),
+            Err(e) => Err(e),
+        })
     }
 }
 
 /// Comments from plain text: one per non-blank line, identified by line number.
 pub struct TextComments<R: BufRead> {
-    reader: R,
-    path: PathBuf,
-    buf: Vec<u8>,
-    line: u64,
-    done: bool,
+    lines: ContentLines<R>,
 }
 
 impl<R: BufRead> TextComments<R> {
     fn new(reader: R, path: PathBuf) -> Self {
         TextComments {
-            reader,
-            path,
-            buf: Vec::new(),
-            line: 0,
-            done: false,
+            lines: ContentLines::new(reader, path),
         }
     }
 }
@@ -650,34 +669,19 @@ impl<R: BufRead> Iterator for TextComments<R> {
     type Item = Result<Comment>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            match next_line(&mut self.reader, &mut self.buf, &self.path) {
-                None => self.done = true,
-                Some(Err(e)) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-                Some(Ok(())) => {
-                    self.line += 1;
-                    if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
-                        self.buf.drain(..3);
-                    }
-                    if self.buf.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    return Some(match std::str::from_utf8(&self.buf) {
-                        Ok(t) => Ok(Comment {
-                            id: self.line.to_string(),
-                            text: t.to_string(),
-                            line: self.line,
-                            ..Comment::default()
-                        }),
-                        Err(_) => Err(Error::row(&self.path, self.line, "line is not valid UTF-8")),
-                    });
-                }
-            }
+        if let Err(e) = self.lines.advance()? {
+            return Some(Err(e));
         }
-        None
+        let lines = &self.lines;
+        Some(match std::str::from_utf8(&lines.buf) {
+            Ok(t) => Ok(Comment {
+                id: lines.line.to_string(),
+                text: t.to_string(),
+                line: lines.line,
+                ..Comment::default()
+            }),
+            Err(_) => Err(lines.error("line is not valid UTF-8")),
+        })
     }
 }
 
