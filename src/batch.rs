@@ -47,11 +47,19 @@ pub struct BatchSummary {
     pub interrupted: bool,
 }
 
-/// One scratch per worker thread, reused across chunks.
-struct ScratchPool(Vec<Mutex<ScoreScratch>>);
+/// One scratch per worker thread, reused across chunks; the per-run caches live in them.
+#[derive(Debug)]
+pub struct ScratchPool(Vec<Mutex<ScoreScratch>>);
+
+impl Default for ScratchPool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl ScratchPool {
-    fn new() -> Self {
+    /// Empty scratches for every thread of the current pool.
+    pub fn new() -> Self {
         let n = rayon::current_num_threads() + 1;
         ScratchPool(
             (0..n)
@@ -72,7 +80,17 @@ impl ScratchPool {
 
 /// Calibrated probabilities of every label for each text, computed in parallel, in order.
 pub fn probabilities_of<S: AsRef<str> + Sync>(model: &Model, texts: &[S]) -> Vec<Vec<f32>> {
-    let pool = ScratchPool::new();
+    probabilities_in(&ScratchPool::new(), model, texts)
+}
+
+/// [`probabilities_of`] with the scratches (and so the per-run caches) of `pool`, which keep
+/// what these texts add: scoring other comments through the same pool first warms the caches
+/// as the earlier part of a long input does.
+pub fn probabilities_in<S: AsRef<str> + Sync>(
+    pool: &ScratchPool,
+    model: &Model,
+    texts: &[S],
+) -> Vec<Vec<f32>> {
     texts
         .par_iter()
         .map(|t| {

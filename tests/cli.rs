@@ -305,6 +305,20 @@ fn eval_reports_metrics_as_table_and_json() {
     assert_eq!(w["labels"], v["labels"]);
     let o = run(&["eval", "-m", model(), "-i", &heldout, "--passes", "0"]);
     assert!(!o.status.success());
+    // A warm-up (other comments through the same caches first) changes no score.
+    let warm_up = fixture("comments.jsonl");
+    let w = eval_json(&["--warm-up", &warm_up, "--passes", "2"]);
+    assert_eq!(w["labels"], v["labels"]);
+    assert!(w["warm_up_rows"].as_u64().unwrap() > 0, "{w}");
+    assert_eq!(v["warm_up_rows"], 0);
+    // A warm-up file with a bad line is an error that names it.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad-warm-up.jsonl");
+    std::fs::write(&bad, "{\"text\": \"fine\"}\nnot json\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    let o = run(&["eval", "-m", model(), "-i", &heldout, "--warm-up", bad]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("bad-warm-up.jsonl:2"), "{}", stderr(&o));
 }
 
 #[test]
