@@ -100,7 +100,8 @@ fn is_invisible(c: char) -> bool {
 
 /// Normalises `input` into `out`: NFKC compatibility folding (fullwidth forms, ligatures),
 /// accents removed from Latin letters, lowercase, invisible and stray combining characters
-/// dropped, curly quotes and all whitespace made ASCII.
+/// dropped, curly quotes and all whitespace made ASCII, C1 control characters read as the
+/// Windows-1252 characters they stand for.
 pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
     out.clear();
     if input.is_ascii() {
@@ -189,6 +190,21 @@ fn fold_ascii(c: char) -> char {
     }
 }
 
+/// The character that a C1 control character (U+0080–U+009F) stands for when it is a
+/// Windows-1252 byte read as Latin-1, the usual way such controls get into comments (legacy
+/// pages, SMS gateways): `don\u{92}t` is `don’t`, `\u{93}quoted\u{94}` is “quoted”, `\u{80}5`
+/// is €5. `None` for every other character and for the five bytes Windows-1252 leaves
+/// undefined.
+fn windows_1252_c1(c: char) -> Option<char> {
+    const C1: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
+    ];
+    let read = *C1.get((c as u32).checked_sub(0x80)? as usize)?;
+    (read != c).then_some(read)
+}
+
 /// One folding step of one character into `out`.
 fn fold_char(c: char, out: &mut Vec<char>) {
     if c.is_ascii() {
@@ -196,6 +212,11 @@ fn fold_char(c: char, out: &mut Vec<char>) {
         return;
     }
     if is_invisible(c) || is_combining_mark(c) {
+        return;
+    }
+    if let Some(read) = windows_1252_c1(c) {
+        // Folded again by the caller (’ then becomes ', … three dots).
+        out.push(read);
         return;
     }
     if c.is_whitespace() {
@@ -298,6 +319,22 @@ mod tests {
         for s in ["\u{0149}d", "İ", "ǅ", "ß", "ﬁ", "Ⅻ", "㎏", "ΐ"] {
             let once = normalize(s);
             assert_eq!(normalize(&once), once, "{s}");
+        }
+    }
+
+    #[test]
+    fn reads_c1_controls_as_the_windows_1252_characters_they_stand_for() {
+        assert_eq!(normalize("that\u{92}s"), "that's");
+        assert_eq!(normalize("I DON\u{92}T"), "i don't");
+        assert_eq!(normalize("\u{93}Harry\u{94}"), "\"harry\"");
+        assert_eq!(normalize("wait\u{85}"), "wait...");
+        assert_eq!(normalize("\u{80}5 \u{99}"), "€5 tm");
+        assert_eq!(normalize("\u{8A}koda"), "skoda");
+        // The bytes Windows-1252 leaves undefined stay what they are.
+        assert_eq!(normalize("a\u{81}b"), "a\u{81}b");
+        for c in (0x80u32..0xA0).filter_map(char::from_u32) {
+            let once = normalize(&format!("a{c}b"));
+            assert_eq!(normalize(&once), once, "U+{:04X}", c as u32);
         }
     }
 
