@@ -5,7 +5,8 @@
 # one cold pass (`moderato eval --threads 1`, a fresh process, empty caches) and of one pass
 # after a warm-up on the train split (`--warm-up`: the caches hold the common words and chunks,
 # as in the later part of a long input), and both as ratios to tfidf_lr's median of 3 passes
-# timed in that round. Needs python3 with scikit-learn.
+# timed in that round; the default setting's cold pass also against tfidf_word_char_lr's (the
+# issue's 50x target), timed the same way in each round. Needs python3 with scikit-learn.
 #
 #   scripts/bench-analyzers.sh [name]          (default: jigsaw_toxic)
 #   ROUNDS=7 scripts/bench-analyzers.sh
@@ -36,6 +37,8 @@ lr = peers.TfidfLR()
 lr.fit(train_texts, train_ys)
 lr_scores = lr.scores(test_texts)
 lr_auc = statistics.mean(peers.roc_auc_score(test_ys[l], lr_scores[l]) for l in test_ys)
+wc = peers.TfidfWordCharLR()
+wc.fit(train_texts, train_ys)
 settings = {
     "default": "word 1-2 grams (stemmed), char 2-5 grams, de-obfuscation",
     "word-only": "word 1-2 grams (stemmed), de-obfuscation",
@@ -48,20 +51,27 @@ def moderato(model, *extra):
     r = json.loads(subprocess.run(cmd, check=True, capture_output=True).stdout)
     return r["rows"] / r["scoring_seconds"], r["mean_roc_auc"]
 
-rows = {s: {"cold": [], "warm": []} for s in settings}
-aucs = {}
-for k in range(rounds):
+def rate(peer):
     passes = []
     for _ in range(3):
         t = time.perf_counter()
-        lr.scores(test_texts)
+        peer.scores(test_texts)
         passes.append(time.perf_counter() - t)
-    peer = len(test_texts) / statistics.median(passes)
-    line = [f"round {k + 1}: tfidf_lr {peer:,.0f}/s"]
+    return len(test_texts) / statistics.median(passes)
+
+rows = {s: {"cold": [], "warm": []} for s in settings}
+word_char = []
+aucs = {}
+for k in range(rounds):
+    peer = rate(lr)
+    wc_rate = rate(wc)
+    line = [f"round {k + 1}: tfidf_lr {peer:,.0f}/s, tfidf_word_char_lr {wc_rate:,.0f}/s"]
     for s in settings:
         cold, aucs[s] = moderato(s)
         warm, _ = moderato(s, "--warm-up", f"{data}/{name}.train.csv")
         rows[s]["cold"].append(cold / peer)
+        if s == "default":
+            word_char.append(cold / wc_rate)
         rows[s]["warm"].append(warm / peer)
         line.append(f"{s} {cold:,.0f}/s ({cold / peer:.1f}x), warm {warm:,.0f}/s ({warm / peer:.1f}x)")
     print(" | ".join(line), flush=True)
@@ -74,4 +84,8 @@ for s, what in settings.items():
     c, w = rows[s]["cold"], rows[s]["warm"]
     print(f"| {s} ({what}) | {aucs[s]:.4f} | {min(c):.1f}x / {statistics.median(c):.1f}x / {max(c):.1f}x "
           f"| {min(w):.1f}x / {statistics.median(w):.1f}x / {max(w):.1f}x |")
+print()
+print(f"default, cold pass / tfidf_word_char_lr: {min(word_char):.1f}x / {statistics.median(word_char):.1f}x "
+      f"/ {max(word_char):.1f}x (min / median / max); 50x or more in {sum(r >= 50 for r in word_char)} "
+      f"of {rounds} rounds")
 PY
