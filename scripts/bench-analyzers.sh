@@ -21,7 +21,8 @@ cargo build --release --quiet
 BIN=target/release/moderato
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-train() { "$BIN" train -q -i "$DATA/$name.train.csv" -o "$OUT/$1.model" "${@:2}"; }
+lang() { case "$1" in germeval2018) echo german ;; ru_toxic_2ch_pikabu) echo russian ;; *) echo english ;; esac; }
+train() { "$BIN" train -q -i "$DATA/$name.train.csv" -o "$OUT/$1.model" --language "$(lang "$name")" "${@:2}"; }
 train default
 train word-only --char-ngrams 0
 train tfidf-lr-features --char-ngrams 0 --no-stem --no-deobfuscate
