@@ -77,8 +77,9 @@ pub fn read_labelled(bytes: &[u8]) {
     }
 }
 
-/// Normalises and analyses `bytes` (as lossy UTF-8): normalisation is idempotent and every
-/// token and every mapped-back span lies within its text, on character boundaries.
+/// Normalises and analyses `bytes` (as lossy UTF-8): normalisation is idempotent, every
+/// token and every mapped-back span lies within its text, on character boundaries, and the
+/// shortcuts (plain words, case counts by block) agree with the general rules.
 pub fn analyze(bytes: &[u8]) {
     static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
     let analyzer = ANALYZER.get_or_init(|| Analyzer::new(AnalyzerConfig::default()));
@@ -112,6 +113,11 @@ pub fn analyze(bytes: &[u8]) {
             tokens(true),
             tokens(false),
             "the plain-word shortcut differs"
+        );
+        assert_eq!(
+            crate::text::chunk::CaseCounts::of(input),
+            crate::text::chunk::CaseCounts::by_character(input),
+            "the block case counts differ"
         );
     }
 }

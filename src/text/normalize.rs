@@ -144,15 +144,23 @@ pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
         }
     };
     let (mut folded, mut again) = (Vec::new(), Vec::new());
-    for (at, c) in input.char_indices() {
+    let mut at = 0;
+    while let Some(c) = input[at..].chars().next() {
         if c.is_ascii() {
-            push(out, fold_ascii(c), at);
+            // The run of ASCII up to the next other character, in bulk.
+            let end = input.as_bytes()[at..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .map_or(input.len(), |p| at + p);
+            push_ascii(out, &input[at..end], at, record_origin);
+            at = end;
             continue;
         }
         if let Some((fold, len)) = out.memo.get(c) {
             for &f in &fold[..len] {
                 push(out, f, at);
             }
+            at += c.len_utf8();
             continue;
         }
         // Fold the character, then fold what came out until nothing changes: NFKC and
@@ -178,6 +186,22 @@ pub fn normalize_into(input: &str, out: &mut Normalized, record_origin: bool) {
             push(out, f, at);
         }
         out.memo.put(c, &folded);
+        at += c.len_utf8();
+    }
+}
+
+/// Appends the ASCII text `run` (at byte `at` of the input) folded: letters lowercase,
+/// whitespace as plain spaces.
+fn push_ascii(out: &mut Normalized, run: &str, at: usize, record_origin: bool) {
+    let before = out.text.len();
+    if run.bytes().any(|b| b != b' ' && b.is_ascii_whitespace()) {
+        out.text.extend(run.chars().map(fold_ascii));
+    } else {
+        out.text.push_str(run);
+        out.text[before..].make_ascii_lowercase();
+    }
+    if record_origin {
+        out.origin.extend(at as u32..(at + run.len()) as u32);
     }
 }
 

@@ -117,6 +117,27 @@ fn may_be_special(bytes: &[u8], i: usize) -> bool {
     false
 }
 
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+
+/// `LETTER` for the ASCII letters, `DIGIT` for the ASCII digits, 0 for every other byte.
+static ASCII_CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        class[b] = if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    class
+};
+
 /// A run of ASCII letters and digits at `start` that the general rules below would read as
 /// one word or number and nothing else: the byte after it cannot make it a web address, an
 /// e-mail address or a mention (no `.`, `@`, `/` or `:` before the chunk ends) nor continue it
@@ -124,15 +145,20 @@ fn may_be_special(bytes: &[u8], i: usize) -> bool {
 /// the position to the general rules. Most words of a comment end this way.
 #[inline]
 fn plain_ascii_word(bytes: &[u8], start: usize) -> Option<(TokenKind, usize)> {
-    if !bytes[start].is_ascii_alphanumeric() {
-        return None;
-    }
-    let (mut end, mut digits, mut letters) = (start, false, false);
-    while end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
-        digits |= bytes[end].is_ascii_digit();
-        letters |= bytes[end].is_ascii_alphabetic();
+    let mut seen = 0u8;
+    let mut end = start;
+    for &b in &bytes[start..] {
+        let class = ASCII_CLASS[usize::from(b)];
+        if class == 0 {
+            break;
+        }
+        seen |= class;
         end += 1;
     }
+    if end == start {
+        return None;
+    }
+    let (digits, letters) = (seen & DIGIT != 0, seen & LETTER != 0);
     let ends = match bytes.get(end) {
         None => true,
         Some(b' ' | b'\n' | b'\t' | b'!' | b'?' | b';' | b'"' | b'(' | b')') => true,
@@ -164,10 +190,21 @@ pub(crate) fn tokenize_with(text: &str, out: &mut Vec<Token>, shortcut: bool) {
             i += 1;
             continue;
         }
-        if let Some((kind, end)) = plain_ascii_word(bytes, i).filter(|_| shortcut) {
-            out.push(Token::at(kind, i, end));
-            i = end;
-            continue;
+        if shortcut {
+            if let Some((kind, end)) = plain_ascii_word(bytes, i) {
+                out.push(Token::at(kind, i, end));
+                i = end;
+                continue;
+            }
+            // An ASCII byte that starts no token (punctuation, quotes, other whitespace).
+            let b = bytes[i];
+            if b.is_ascii()
+                && !b.is_ascii_alphanumeric()
+                && !matches!(b, b'@' | b'!' | b'?' | b'$' | b'%')
+            {
+                i += 1;
+                continue;
+            }
         }
         let c = match text[i..].chars().next() {
             Some(c) => c,
@@ -222,25 +259,37 @@ pub(crate) fn tokenize_with(text: &str, out: &mut Vec<Token>, shortcut: bool) {
     add_joined(text, out);
 }
 
-/// Characters that split a word into pieces that are joined again (`st.upid`, `f*ck`).
-fn is_inner_separator(c: char) -> bool {
+/// Characters (all ASCII) that split a word into pieces that are joined again (`st.upid`,
+/// `f*ck`).
+fn is_inner_separator(b: u8) -> bool {
     matches!(
-        c,
-        '.' | '-' | '_' | '*' | '\'' | '~' | '+' | '|' | '#' | '^'
+        b,
+        b'.' | b'-' | b'_' | b'*' | b'\'' | b'~' | b'+' | b'|' | b'#' | b'^'
     )
+}
+
+/// The length in bytes of the UTF-8 character that starts with byte `first`.
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0..=0x7F => 1,
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        _ => 2,
+    }
 }
 
 /// Adds a [`TokenKind::Joined`] token after each group of words written apart: three or more
 /// single letters separated by single spaces, or pieces separated by up to three separator
 /// characters and no space.
 fn add_joined(text: &str, tokens: &mut Vec<Token>) {
+    let bytes = text.as_bytes();
+    // A word of one character: its first byte's UTF-8 length is the word's.
     let single = |t: &Token| {
-        let word = &text[t.start as usize..t.end as usize];
+        let len = (t.end - t.start) as usize;
         t.kind == TokenKind::Word
-            && word
-                .chars()
-                .next()
-                .is_some_and(|c| c.len_utf8() == word.len())
+            && bytes
+                .get(t.start as usize)
+                .is_some_and(|&b| utf8_len(b) == len)
     };
     let mut joined = Vec::new();
     let mut i = 0;
@@ -251,8 +300,8 @@ fn add_joined(text: &str, tokens: &mut Vec<Token>) {
         }
         let (mut j, mut spaced, mut glued) = (i, 0usize, 0usize);
         while j + 1 < tokens.len() && tokens[j + 1].kind == TokenKind::Word {
-            let gap = &text[tokens[j].end as usize..tokens[j + 1].start as usize];
-            if gap == " " {
+            let gap = &bytes[tokens[j].end as usize..tokens[j + 1].start as usize];
+            if gap == b" " {
                 // Spaced single letters, or the end of the group (a space is no separator).
                 if glued == 0 && single(&tokens[j]) && single(&tokens[j + 1]) {
                     spaced += 1;
@@ -260,9 +309,8 @@ fn add_joined(text: &str, tokens: &mut Vec<Token>) {
                     break;
                 }
             } else if spaced == 0
-                && !gap.is_empty()
-                && gap.chars().count() <= 3
-                && gap.chars().all(is_inner_separator)
+                && (1..=3).contains(&gap.len())
+                && gap.iter().all(|&b| is_inner_separator(b))
             {
                 glued += 1;
             } else {
@@ -298,15 +346,16 @@ fn add_joined(text: &str, tokens: &mut Vec<Token>) {
     if joined.is_empty() {
         return;
     }
-    // Merged in one pass (inserting one by one is quadratic on long texts).
+    // Merged in one pass, a run of tokens at a time (inserting one by one is quadratic on long
+    // texts). `joined` is in order of the token each one follows.
     let mut merged = Vec::with_capacity(tokens.len() + joined.len());
-    let mut extra = joined.into_iter().peekable();
-    for (index, token) in tokens.drain(..).enumerate() {
+    let mut from = 0;
+    for (after, token) in joined {
+        merged.extend_from_slice(&tokens[from..=after]);
         merged.push(token);
-        while let Some((_, joined)) = extra.next_if(|(after, _)| *after == index) {
-            merged.push(joined);
-        }
+        from = after + 1;
     }
+    merged.extend_from_slice(&tokens[from..]);
     *tokens = merged;
 }
 
