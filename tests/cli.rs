@@ -93,6 +93,69 @@ fn char_block_is_chosen_by_flag_or_config_but_not_both() {
     assert!(stderr(&o).contains("not both"), "{}", stderr(&o));
 }
 
+#[test]
+fn fast_models_score_through_the_direct_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fast.model");
+    let out = out.to_str().unwrap();
+    let o = run(&[
+        "train",
+        "-q",
+        "--fast",
+        "-i",
+        "training-data/comments.csv",
+        "-o",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = std::fs::read_to_string(Path::new(out).with_extension("card.md")).unwrap();
+    assert!(card.contains("- Scoring: the direct path"), "{card}");
+    assert!(
+        card.contains("letters written apart, masked letters): off"),
+        "{card}"
+    );
+    assert!(card.contains("stemming: off"), "{card}");
+    let o = run(&["inspect", "--json", "--model", out]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["lexicon_tokens"].as_u64(), Some(0));
+    // It still tells abuse from spam from clean comments on held-out rows.
+    let o = run(&[
+        "eval",
+        "--json",
+        "--model",
+        out,
+        "-i",
+        &fixture("heldout.csv"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for l in v["labels"].as_array().unwrap() {
+        assert!(l["roc_auc"].as_f64().unwrap() > 0.8, "{l}");
+    }
+    let o = run(&["score", "--model", out, &fixture("comments.txt")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = std::fs::read_to_string(fixture("comments.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert_eq!(stdout(&o).lines().count(), lines + 1);
+    // --fast fixes the character n-grams: asking for them too is refused.
+    let o = run(&[
+        "train",
+        "-q",
+        "--fast",
+        "--char-ngrams",
+        "2-4",
+        "-i",
+        "training-data/comments.csv",
+        "-o",
+        out,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}
+
 /// training-data/comments.csv as two files in `dir`, `a.csv` and `b.csv`: the records for which
 /// `in_b` is true go to `b.csv`, which keeps only its first `b_columns` columns (all when
 /// `None`). Returns both paths and the number of records in `a.csv`.

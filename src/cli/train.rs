@@ -53,6 +53,11 @@ pub struct TrainArgs {
     /// Do not undo obfuscation (leetspeak, look-alike letters, letters written apart ...).
     #[arg(long)]
     no_deobfuscate: bool,
+    /// The fastest model to score: word n-grams only, neither stemmed nor de-obfuscated (the
+    /// same as `--char-ngrams 0 --no-stem --no-deobfuscate`). Such a model scores through the
+    /// direct path, about twice as fast as the default, at a lower ROC AUC (see README).
+    #[arg(long, conflicts_with_all = ["char_ngrams", "char_block"])]
+    fast: bool,
     /// Do not stem words.
     #[arg(long)]
     no_stem: bool,
@@ -207,7 +212,11 @@ impl Progress for Spinner {
 pub fn run(args: TrainArgs) -> Result<Outcome> {
     set_threads(args.threads)?;
     let start = Instant::now();
-    let (char_min, char_max) = parse_range(&args.char_ngrams)?;
+    let (char_min, char_max) = if args.fast {
+        (0, 0)
+    } else {
+        parse_range(&args.char_ngrams)?
+    };
     let learner = LogisticRegression::params()
         .c(args.c)
         .tolerance(args.tolerance)
@@ -220,8 +229,8 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
                 .language
                 .clone()
                 .unwrap_or_else(|| vec![Language::English]),
-            deobfuscate: !args.no_deobfuscate,
-            stem: !args.no_stem,
+            deobfuscate: !(args.no_deobfuscate || args.fast),
+            stem: !(args.no_stem || args.fast),
             word_ngram_max: args.word_ngrams,
             char_ngram_min: char_min,
             char_ngram_max: char_max,

@@ -23,6 +23,8 @@
 //! (the model's feature row of idf and weights), with the index slots and rows prefetched a
 //! loop ahead, and per-comment counting in small tables that stay in the first-level cache.
 
+mod direct;
+
 use super::lexicon::{Lexicon, L_HEADER, L_KEY, L_SQ, L_WORDS};
 use super::Model;
 use crate::features::table::FeatureTable;
@@ -922,10 +924,13 @@ impl Model {
     /// This model's lexicon (see [`super::lexicon`]) from its training `texts`: the tokens
     /// found in at least two of up to [`LEXICON_SAMPLE`] texts spread over them, the most
     /// frequent first, at most [`LEXICON_MAX`]. Empty for a model whose cache entries keep
-    /// their n-grams (the exact character block).
+    /// their n-grams (the exact character block) and for one that scores through the direct
+    /// path (see [`direct`]), which has no caches.
     pub(crate) fn build_lexicon<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Lexicon {
         let config = self.vectorizer.analyzer().config();
-        if (config.char_block == CharBlock::Exact && config.char_ngram_max > 0) || texts.is_empty()
+        if (config.char_block == CharBlock::Exact && config.char_ngram_max > 0)
+            || self.scores_directly()
+            || texts.is_empty()
         {
             return Lexicon::default();
         }
@@ -1012,11 +1017,32 @@ mod tests {
     #[test]
     fn fast_path_matches_the_plain_computation() {
         for char_block in [CharBlock::Exact, CharBlock::PerWord] {
-            fast_path_matches_the_plain_computation_with(char_block);
+            fast_path_matches_the_plain_computation_with(&format!("{char_block:?}"), |a| {
+                a.char_block = char_block
+            });
         }
     }
 
-    fn fast_path_matches_the_plain_computation_with(char_block: CharBlock) {
+    #[test]
+    fn direct_path_matches_the_plain_computation() {
+        for word_ngram_max in [1, 2, 3] {
+            fast_path_matches_the_plain_computation_with("direct", |a| {
+                a.deobfuscate = false;
+                a.stem = false;
+                a.char_ngram_min = 0;
+                a.char_ngram_max = 0;
+                a.word_ngram_max = word_ngram_max;
+            });
+        }
+    }
+
+    /// Scores probes and training texts with a model trained with `settings`, through the
+    /// fast (or direct) path and the plain computation, twice (the second time through warm
+    /// caches), and checks that they agree.
+    fn fast_path_matches_the_plain_computation_with(
+        name: &str,
+        settings: impl Fn(&mut crate::text::AnalyzerConfig),
+    ) {
         let texts = [
             "you idiot, you stupid idiot",
             "what a lovely day for a walk",
@@ -1027,7 +1053,7 @@ mod tests {
             "s t u p i d and f*ck you",
             "the theory of the thesis",
         ];
-        let model = crate::model::test_models::trained_with(
+        let model = crate::model::test_models::trained_with_analyzer(
             &texts,
             &[
                 (
@@ -1039,12 +1065,12 @@ mod tests {
                     &[false, true, false, false, false, true, false, true],
                 ),
             ],
-            char_block,
+            &settings,
         );
-        assert_eq!(
-            model.vectorizer().analyzer().config().char_block,
-            char_block
-        );
+        let mut expected = model.vectorizer().analyzer().config().clone();
+        settings(&mut expected);
+        assert_eq!(model.vectorizer().analyzer().config(), &expected);
+        assert_eq!(model.scores_directly(), name == "direct");
         let (mut a, mut b) = (ScoreScratch::default(), ScoreScratch::default());
         // A long comment of many distinct words first: the per-comment tables grow, and the
         // comments after it must still come out right.
@@ -1068,7 +1094,7 @@ mod tests {
                 for (x, y) in fast.iter().zip(&plain) {
                     assert!(
                         (x - y).abs() < 1e-5,
-                        "{char_block:?}, {text:?}: {fast:?} vs {plain:?}"
+                        "{name}, {text:?}: {fast:?} vs {plain:?}"
                     );
                 }
             }

@@ -26,6 +26,15 @@ pub(crate) mod test_models {
         labels: &[(&str, &[bool])],
         char_block: crate::text::CharBlock,
     ) -> Model {
+        trained_with_analyzer(texts, labels, |analyzer| analyzer.char_block = char_block)
+    }
+
+    /// [`trained`] with the analyzer settings changed by `settings`.
+    pub fn trained_with_analyzer(
+        texts: &[&str],
+        labels: &[(&str, &[bool])],
+        settings: impl FnOnce(&mut crate::text::AnalyzerConfig),
+    ) -> Model {
         let set = TrainingSet {
             texts: texts.iter().map(|s| s.to_string()).collect(),
             labels: labels.iter().map(|(name, _)| name.to_string()).collect(),
@@ -41,7 +50,7 @@ pub(crate) mod test_models {
             crate::text::Language::English,
             crate::text::Language::German,
         ];
-        options.analyzer.char_block = char_block;
+        settings(&mut options.analyzer);
         train(&set, &options, &NoProgress).expect("a tiny model trains")
     }
 }
@@ -265,7 +274,9 @@ impl Model {
     /// lexicon that the model file holds beside the card.
     pub fn card_markdown(&self, model_file: &str) -> String {
         let mut s = self.card.to_markdown(model_file);
-        if self.lexicon.is_empty() {
+        if self.scores_directly() {
+            s.push_str("- Scoring: the direct path (no de-obfuscation, stemming or character n-grams): each comment is analysed whole and its word features looked up straight in the vocabulary, with no lexicon and no per-run caches.\n");
+        } else if self.lexicon.is_empty() {
             s.push_str("- Lexicon: none.\n");
         } else {
             s.push_str(&format!(
@@ -361,7 +372,11 @@ impl Model {
 
     /// Calibrated probabilities of every label for `text`, written into `out`.
     pub fn probabilities(&self, text: &str, scratch: &mut ScoreScratch, out: &mut Vec<f32>) {
-        let margins = self.margins_fast(text, &mut scratch.fast);
+        let margins = if self.scores_directly() {
+            self.margins_direct(text, &mut scratch.fast)
+        } else {
+            self.margins_fast(text, &mut scratch.fast)
+        };
         self.label_probabilities(margins, &mut scratch.heads, out);
     }
 

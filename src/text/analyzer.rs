@@ -201,6 +201,12 @@ pub fn cue_shout_key() -> u64 {
     xxh3_64_with_seed(b"<cue:shout>", SEED_WORD)
 }
 
+/// Key of the feature of a token's canonical term (see [`Analyzer::canonical_term`]).
+#[inline]
+pub fn term_key(term: &str) -> u64 {
+    xxh3_64_with_seed(term.as_bytes(), SEED_WORD)
+}
+
 /// Key of a word n-gram extending `prefix` (the key of the n-gram so far) by `next`.
 pub fn ngram_key(prefix: u64, next: u64) -> u64 {
     let mut bytes = [0u8; 16];
@@ -332,9 +338,14 @@ impl Analyzer {
 
     /// Computes the feature keys of one token from its cache term (see [`Self::token_term`]).
     pub fn token_keys(&self, kind: TokenKind, cache_term: &str, out: &mut TokenKeys) {
+        self.token_keys_of(kind, cache_term.get(1..).unwrap_or(""), out);
+    }
+
+    /// Computes the feature keys of one token of `kind` from its text in the normalised
+    /// comment.
+    pub fn token_keys_of(&self, kind: TokenKind, surface: &str, out: &mut TokenKeys) {
         out.chars.clear();
         out.extras.clear();
-        let surface = cache_term.get(1..).unwrap_or("");
         let joined;
         let surface = if kind == TokenKind::Joined {
             joined = joined_word(surface);
@@ -367,7 +378,7 @@ impl Analyzer {
         if hides_abuse && is_abusive(&term) {
             term = std::borrow::Cow::Borrowed(surface);
         }
-        out.term = xxh3_64_with_seed(term.as_bytes(), SEED_WORD);
+        out.term = term_key(&term);
         if kind == TokenKind::Url && self.config.cues {
             out.extras.push(cue_url_key());
         }
