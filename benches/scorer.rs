@@ -1,5 +1,6 @@
 //! Scorer throughput: raw text to calibrated probabilities with a model trained on the
-//! project's own comments, single thread. `cargo bench --bench scorer`
+//! project's own comments (default settings, and `--fast`), single thread.
+//! `cargo bench --bench scorer`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use moderato::io::{LabelledSpec, TrainingSet};
@@ -26,6 +27,22 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for t in &set.texts {
                 let _ = model.score(t, &mut scratch, 5);
+            }
+        })
+    });
+    // A `--fast` model: word n-grams only, scored through the direct path.
+    let mut fast_options = TrainOptions::default();
+    fast_options.analyzer.deobfuscate = false;
+    fast_options.analyzer.stem = false;
+    fast_options.analyzer.char_ngram_min = 0;
+    fast_options.analyzer.char_ngram_max = 0;
+    let fast = train(&set, &fast_options, &NoProgress).unwrap();
+    group.bench_function("probabilities, --fast model (direct path)", |b| {
+        let mut scratch = ScoreScratch::default();
+        let mut out = Vec::new();
+        b.iter(|| {
+            for t in &set.texts {
+                fast.probabilities(t, &mut scratch, &mut out);
             }
         })
     });
