@@ -28,6 +28,7 @@ mod direct;
 use super::lexicon::{Lexicon, L_HEADER, L_KEY, L_SQ, L_WORDS};
 use super::Model;
 use crate::features::table::FeatureTable;
+use crate::features::Vocabulary;
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key};
 use crate::text::chunk::{chunks, CaseCounts, ChunkProfile};
 use crate::text::{AnalyzedDoc, CharBlock, TokenKeys, TokenKind};
@@ -268,6 +269,34 @@ fn add_scaled_bits(dot: &mut [f32], w: f32, bits: &[u32]) {
 fn add_scaled(dot: &mut [f32], w: f32, x: &[f32]) {
     for (d, &x) in dot.iter_mut().zip(x) {
         *d += w * x;
+    }
+}
+
+/// Counts in `words` every key of `keys` that is a feature of `vocab`, as a feature whose idf
+/// and weights are read from its feature row, and starts loading the row of each feature new
+/// to the table.
+fn count_row_features(
+    words: &mut CommentTable<WordSlot>,
+    vocab: &Vocabulary,
+    rows: FeatureRows,
+    keys: impl Iterator<Item = u64>,
+) {
+    for key in keys {
+        if let Some(id) = vocab.index(key) {
+            let (slot, new) = words.slot(
+                id,
+                WordSlot {
+                    id,
+                    count: 0,
+                    source: FROM_ROWS | id,
+                },
+            );
+            if new {
+                rows.prefetch(id);
+            }
+            let c = &mut words.slots[slot].count;
+            *c = c.saturating_add(1);
+        }
     }
 }
 
@@ -765,28 +794,13 @@ impl Model {
             shouting.then(cue_shout_key),
             cue_capital_words_key(capital_words),
         ];
-        for key in s
-            .bigrams
-            .iter()
-            .copied()
-            .chain(doc_cues.into_iter().flatten())
-        {
-            if let Some(id) = vocab.index(key) {
-                let (slot, new) = s.words.slot(
-                    id,
-                    WordSlot {
-                        id,
-                        count: 0,
-                        source: FROM_ROWS | id,
-                    },
-                );
-                if new {
-                    rows.prefetch(id);
-                }
-                let c = &mut s.words.slots[slot].count;
-                *c = c.saturating_add(1);
-            }
-        }
+        let keys = s.bigrams.iter().copied();
+        count_row_features(
+            &mut s.words,
+            vocab,
+            rows,
+            keys.chain(doc_cues.into_iter().flatten()),
+        );
         s.word_dot.clear();
         s.word_dot.resize(nl, 0.0);
         let mut word_sq = 0f32;

@@ -9,7 +9,7 @@
 //! (see docs/speed.md, "Session 13: the direct path"). The numbers are the same as the plain
 //! computation, up to float rounding.
 
-use super::{FastScratch, WordSlot, FROM_ROWS};
+use super::{count_row_features, FastScratch};
 use crate::model::Model;
 use crate::text::analyzer::{cue_capital_words_key, cue_shout_key, ngram_key, term_key};
 use crate::text::TokenKind;
@@ -85,23 +85,13 @@ impl Model {
 
         // Counts per feature in the small per-comment table; rows prefetched as they appear.
         s.words.prepare(s.bigrams.len() + 2);
-        for key in s.bigrams.iter().copied().chain(cues.into_iter().flatten()) {
-            if let Some(id) = vocab.index(key) {
-                let (slot, new) = s.words.slot(
-                    id,
-                    WordSlot {
-                        id,
-                        count: 0,
-                        source: FROM_ROWS | id,
-                    },
-                );
-                if new {
-                    rows.prefetch(id);
-                }
-                let c = &mut s.words.slots[slot].count;
-                *c = c.saturating_add(1);
-            }
-        }
+        let keys = s.bigrams.iter().copied();
+        count_row_features(
+            &mut s.words,
+            vocab,
+            rows,
+            keys.chain(cues.into_iter().flatten()),
+        );
 
         // Sublinear tf × idf, the block's L2 norm and the dot products.
         let nl = self.labels.len();
